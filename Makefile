@@ -1,0 +1,125 @@
+# libportpool: one non-recursive GNU make file.
+#
+#   make                 the libraries and the examples, in build/
+#   make demo            run examples/portpool-info on the default pool
+#   make check           every test (installs its Debian packages as root)
+#   make bench           the benchmarks (root: they use network namespaces)
+#   make install         PREFIX, DESTDIR, libdir, includedir, mandir
+#   make uninstall       removes exactly what install put there
+
+VERSION   := 0.1.0
+SOVERSION := 0
+
+PREFIX     ?= /usr/local
+libdir     ?= $(PREFIX)/lib
+includedir ?= $(PREFIX)/include
+mandir     ?= $(PREFIX)/share/man
+pkgconfigdir ?= $(libdir)/pkgconfig
+
+CFLAGS   ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	    -Wformat=2 -Wvla
+CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude $(CPPFLAGS)
+CFLAGS_ALL := -std=c11 $(WARNINGS) -fPIC -fvisibility=hidden $(CFLAGS)
+
+B := build
+SONAME  := libportpool.so.$(SOVERSION)
+SHARED  := $(B)/libportpool.so.$(VERSION)
+STATIC  := $(B)/libportpool.a
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
+EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
+TESTS := $(patsubst test/%.c,$(B)/test/%,$(wildcard test/test_*.c))
+TEST_UTIL := $(B)/test/util.o
+MAN_PAGES := $(wildcard man/*.[35])
+
+all: $(SHARED) $(STATIC) $(EXAMPLES)
+
+$(B)/lib/%.o: lib/%.c lib/*.h include/portpool.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+
+$(SHARED): $(LIB_OBJ) lib/libportpool.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs \
+		-Wl,--version-script=lib/libportpool.map $(LDFLAGS) \
+		-o $@ $(LIB_OBJ) -lm
+	ln -sf libportpool.so.$(VERSION) $(B)/$(SONAME)
+	ln -sf $(SONAME) $(B)/libportpool.so
+
+$(STATIC): $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+# Examples and tests link the static library: the tests reach internal
+# functions and wrap system calls (-Wl,--wrap) that a .so would hide.
+$(B)/examples/%: examples/%.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
+
+$(TEST_UTIL): test/util.c test/util.h include/portpool.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Ilib $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/test/%: test/%.c $(TEST_UTIL) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Ilib $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< \
+		$(TEST_UTIL) $(STATIC) -lcmocka -lm
+
+demo: $(B)/examples/portpool-info
+	$(B)/examples/portpool-info --open 0
+
+# The packages the tests use, installed when missing (see test/deps.sh).
+check-deps:
+	@sh test/deps.sh
+
+check: check-deps all $(TESTS)
+	@sh test/run.sh $(TESTS) \
+		"sh test/check-man.sh $(SHARED) $(MAN_PAGES)" \
+		"sh test/check-install.sh"
+
+# Made at install time, so that it names the PREFIX given there.
+$(B)/libportpool.pc: libportpool.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(libdir)|' \
+	    -e 's|@includedir@|$(includedir)|' -e 's|@version@|$(VERSION)|' \
+	    $< > $(B)/libportpool.pc
+
+# Every name in a page's .Nm lines gets a link to that page.
+man_aliases = for page in $(MAN_PAGES); do \
+	sec=$${page\#\#*.}; base=$${page\#\#*/}; \
+	for name in $$(sed -n 's/^\.Nm \([a-z_.]*\).*/\1/p' $$page | sort -u); do \
+		[ "$$name.$$sec" = "$$base" ] || echo "$$sec $$base $$name.$$sec"; \
+	done; done
+
+install: all $(B)/libportpool.pc
+	install -d $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
+		$(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man3 \
+		$(DESTDIR)$(mandir)/man5
+	install -m 644 include/portpool.h $(DESTDIR)$(includedir)/
+	install -m 755 $(SHARED) $(DESTDIR)$(libdir)/
+	ln -sf libportpool.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(libdir)/libportpool.so
+	install -m 644 $(STATIC) $(DESTDIR)$(libdir)/
+	install -m 644 $(B)/libportpool.pc $(DESTDIR)$(pkgconfigdir)/
+	for page in $(MAN_PAGES); do \
+		install -m 644 $$page $(DESTDIR)$(mandir)/man$${page##*.}/; done
+	$(man_aliases) | while read sec page alias; do \
+		ln -sf $$page $(DESTDIR)$(mandir)/man$$sec/$$alias; done
+
+uninstall:
+	rm -f $(DESTDIR)$(includedir)/portpool.h \
+		$(DESTDIR)$(libdir)/libportpool.so.$(VERSION) \
+		$(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libportpool.so \
+		$(DESTDIR)$(libdir)/libportpool.a \
+		$(DESTDIR)$(pkgconfigdir)/libportpool.pc
+	for page in $(MAN_PAGES); do \
+		rm -f $(DESTDIR)$(mandir)/man$${page##*.}/$${page##*/}; done
+	$(man_aliases) | while read sec page alias; do \
+		rm -f $(DESTDIR)$(mandir)/man$$sec/$$alias; done
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all demo check check-deps install uninstall clean $(B)/libportpool.pc
+.DELETE_ON_ERROR:

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * libportpool: a pool of UDP sockets bound to random, distinct source
+ * ports, chosen from the host's effective ephemeral range minus every port
+ * that the host or the caller reserved.  See portpool(3).
+ */
+#ifndef PORTPOOL_H
+#define PORTPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PORTPOOL_VERSION_MAJOR	0
+#define PORTPOOL_VERSION_MINOR	1
+
+/*
+ * Flags for portpool_config_set_flags().  Each NO_* flag switches one
+ * host exclusion source off; the caller's own reservations and the host
+ * policy file can never be switched off.
+ */
+/* Do not read /proc/sys/net/ipv4/ip_local_reserved_ports. */
+#define PORTPOOL_NO_KERNEL_RESERVED	0x0001u
+/* Do not exclude the built-in table of well-known UDP service ports. */
+#define PORTPOOL_NO_WELL_KNOWN		0x0002u
+/* Do not exclude the udp entries of /etc/services. */
+#define PORTPOOL_NO_ETC_SERVICES	0x0004u
+
+/* Every host source off: only the caller's and the policy's remain. */
+#define PORTPOOL_NO_HOST_SOURCES	(PORTPOOL_NO_KERNEL_RESERVED | \
+					 PORTPOOL_NO_WELL_KNOWN | \
+					 PORTPOOL_NO_ETC_SERVICES)
+
+/*
+ * Limits: open as many members as fit (at least one) instead of failing
+ * when candidates or descriptors are short; portpool_size() tells how
+ * many were opened.
+ */
+#define PORTPOOL_OPEN_PARTIAL		0x0100u
+/* Raise the soft RLIMIT_NOFILE toward the hard limit when the pool needs. */
+#define PORTPOOL_RAISE_NOFILE		0x0200u
+
+/* Every flag this version knows; set_flags() refuses any other bit. */
+#define PORTPOOL_FLAGS_ALL	(PORTPOOL_NO_HOST_SOURCES | \
+				 PORTPOOL_OPEN_PARTIAL | \
+				 PORTPOOL_RAISE_NOFILE)
+
+/* Defaults, as a config from portpool_config_new() holds them. */
+#define PORTPOOL_DEFAULT_SIZE		2500u
+#define PORTPOOL_DYNAMIC_FIRST		49152u
+#define PORTPOOL_DYNAMIC_LAST		65535u
+#define PORTPOOL_MAX_USER_PORT_MIN	5000u
+#define PORTPOOL_MAX_USER_PORT_MAX	65534u
+/* With MaxUserPort set, the range is [1024, MaxUserPort]. */
+#define PORTPOOL_MAX_USER_PORT_FIRST	1024u
+/* The host policy file, unless $PORTPOOL_CONF names another. */
+#define PORTPOOL_POLICY_FILE		"/etc/portpool.conf"
+/* Below this many bits a source port is weak (BIND ARM: 16,384 ports). */
+#define PORTPOOL_WEAK_BITS		14
+
+/* The sources that can keep a port out of a pool. */
+enum portpool_source {
+	PORTPOOL_SOURCE_RANGE,		/* outside the effective range */
+	PORTPOOL_SOURCE_CALLER,		/* the program's reservations */
+	PORTPOOL_SOURCE_KERNEL,		/* ip_local_reserved_ports */
+	PORTPOOL_SOURCE_POLICY,		/* the host policy file */
+	PORTPOOL_SOURCE_WELL_KNOWN,	/* the built-in service table */
+	PORTPOOL_SOURCE_ETC_SERVICES,	/* udp entries of /etc/services */
+	PORTPOOL_SOURCE_COUNT
+};
+
+/* Why one port is or is not a candidate: see portpool_explain(3). */
+struct portpool_explanation {
+	uint16_t port;
+	unsigned int sources;		/* 1u << PORTPOOL_SOURCE_*; 0: candidate */
+	unsigned int policy_line;	/* with POLICY: the line reserving it */
+	char service[48];		/* with WELL_KNOWN or ETC_SERVICES */
+	char text[512];			/* all of it, as one sentence */
+};
+
+/* What a configuration leaves to draw from: see portpool_census(3). */
+struct portpool_census {
+	uint16_t first, last;		/* the effective range */
+	char range_source[48];		/* "maxuserport", "system (policy)"... */
+	unsigned long range_ports;
+	unsigned long candidates;
+	unsigned long excluded;		/* range ports that are not candidates */
+	/* range ports each source removes; a port may count under several */
+	unsigned long removed[PORTPOOL_SOURCE_COUNT];
+	unsigned int size;		/* the pool size portpool_open() uses */
+	double fresh_bits;		/* log2(candidates): a fresh draw */
+	double pick_bits;		/* log2(size): picks from a fixed pool */
+	int weak;			/* fresh_bits < PORTPOOL_WEAK_BITS */
+};
+
+/* An open pool's counters: see portpool_stats(3). */
+struct portpool_stats {
+	size_t size;
+	unsigned long candidates;	/* at the last open or refresh */
+	unsigned long free;		/* candidates no member holds */
+	double fresh_bits;		/* log2(candidates) */
+	double pick_bits;		/* log2(size) */
+	unsigned long bind_attempts;
+	unsigned long busy_skipped;	/* EADDRINUSE: skipped, not retried */
+	unsigned long rotations;
+	unsigned long refreshes;
+	unsigned long refresh_moves;	/* members moved by refresh */
+	unsigned long releases;		/* ports given back */
+};
+
+struct portpool_config;
+struct portpool;
+
+/* Configuration: build one, pass it to portpool_open(), free it. */
+struct portpool_config *portpool_config_new(void);
+void portpool_config_free(struct portpool_config *cfg);
+int portpool_config_set_size(struct portpool_config *cfg, unsigned int size);
+int portpool_config_set_max_user_port(struct portpool_config *cfg,
+				      unsigned int port);
+int portpool_config_set_range(struct portpool_config *cfg,
+			      unsigned int first, unsigned int last);
+int portpool_config_use_system_range(struct portpool_config *cfg);
+int portpool_config_reserve(struct portpool_config *cfg,
+			    unsigned int first, unsigned int last);
+int portpool_config_reserve_list(struct portpool_config *cfg,
+				 const char *list);
+int portpool_config_set_family(struct portpool_config *cfg, int family);
+int portpool_config_set_address(struct portpool_config *cfg,
+				const char *numeric_address);
+int portpool_config_set_flags(struct portpool_config *cfg,
+			      unsigned int flags);
+int portpool_config_set_policy_file(struct portpool_config *cfg,
+				    const char *path);
+
+/* Questions answered without binding anything; cfg NULL means defaults. */
+int portpool_effective_range(const struct portpool_config *cfg,
+			     uint16_t *first, uint16_t *last);
+int portpool_is_excluded(const struct portpool_config *cfg, uint16_t port);
+long portpool_available(const struct portpool_config *cfg);
+int portpool_explain(const struct portpool_config *cfg, uint16_t port,
+		     struct portpool_explanation *why);
+int portpool_census(const struct portpool_config *cfg,
+		    struct portpool_census *census);
+const char *portpool_source_name(enum portpool_source source);
+
+/* The pool. */
+struct portpool *portpool_open(const struct portpool_config *cfg);
+void portpool_close(struct portpool *pool);
+size_t portpool_size(const struct portpool *pool);
+int portpool_fd(const struct portpool *pool, size_t index);
+uint16_t portpool_port(const struct portpool *pool, size_t index);
+int portpool_pick(struct portpool *pool);
+int portpool_rotate(struct portpool *pool, size_t index);
+int portpool_refresh(struct portpool *pool);
+int portpool_release_port(struct portpool *pool, uint16_t port);
+int portpool_stats(const struct portpool *pool, struct portpool_stats *stats);
+
+/* This thread's last failure, as a sentence. */
+const char *portpool_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PORTPOOL_H */

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Internal interfaces of libportpool.  Nothing here is exported: the
+ * version script keeps every symbol but the portpool_* API local.  The
+ * tests link the static library and use these directly.
+ */
+#ifndef PORTPOOL_INTERNAL_H
+#define PORTPOOL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "portpool.h"
+
+#define PP_EXPORT __attribute__((visibility("default")))
+#define PP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+#define PP_NPORTS 65536u
+
+/* error.c: the failure sentence and errno, set together. */
+int pp_fail(int err, const char *fmt, ...) PP_PRINTF(2, 3);
+/* Same sentence as pp_fail(), but for functions that return a pointer. */
+void *pp_fail_null(int err, const char *fmt, ...) PP_PRINTF(2, 3);
+/* "12,345": numbers in sentences are grouped as admins read them. */
+const char *pp_grouped(unsigned long n, char buf[static 32]);
+
+/*
+ * portlist.c: a set of ports as sorted, disjoint, non-adjacent spans.
+ * Sources of exclusions are small lists of spans; this keeps a config
+ * tiny and makes "which source excludes port P" a binary search.
+ */
+struct pp_span {
+	uint16_t first;
+	uint16_t last;
+};
+
+struct pp_portlist {
+	struct pp_span *span;
+	size_t n;
+	size_t cap;
+};
+
+void pp_portlist_free(struct pp_portlist *list);
+int pp_portlist_add(struct pp_portlist *list, unsigned first, unsigned last);
+int pp_portlist_merge(struct pp_portlist *dst, const struct pp_portlist *src);
+int pp_portlist_copy(struct pp_portlist *dst, const struct pp_portlist *src);
+bool pp_portlist_contains(const struct pp_portlist *list, unsigned port);
+unsigned long pp_portlist_count(const struct pp_portlist *list);
+
+/*
+ * parse.c: the reservation list grammar (DESIGN §3) and the /proc range
+ * file.  On a syntax error *bad_offset is the byte offset of the problem
+ * and *why says what is wrong; errno is EINVAL.  Nothing is added to out
+ * unless the whole text is valid.
+ */
+struct pp_parse_error {
+	size_t offset;
+	const char *why;
+};
+
+int pp_parse_port_list(const char *text, size_t len, bool allow_zero,
+		       struct pp_portlist *out, struct pp_parse_error *err);
+int pp_parse_port_range(const char *text, size_t len, uint16_t *first,
+			uint16_t *last, struct pp_parse_error *err);
+
+/* hostfile.c: reading the host's small text files, at most max bytes. */
+#define PP_HOSTFILE_MAX (1u << 20)
+/* 0 and *text (NUL-terminated, caller frees) or NULL if ENOENT; -1 else. */
+int pp_read_hostfile(const char *path, size_t max, char **text,
+		     size_t *len);
+
+/* bitmap.c: one bit per port, for the candidate and free sets. */
+struct pp_bitmap {
+	uint64_t w[PP_NPORTS / 64];
+};
+
+static inline bool pp_bitmap_test(const struct pp_bitmap *b, unsigned port)
+{
+	return (b->w[port >> 6] >> (port & 63)) & 1;
+}
+
+static inline void pp_bitmap_set(struct pp_bitmap *b, unsigned port)
+{
+	b->w[port >> 6] |= UINT64_C(1) << (port & 63);
+}
+
+static inline void pp_bitmap_clear(struct pp_bitmap *b, unsigned port)
+{
+	b->w[port >> 6] &= ~(UINT64_C(1) << (port & 63));
+}
+
+void pp_bitmap_zero(struct pp_bitmap *b);
+void pp_bitmap_fill(struct pp_bitmap *b, unsigned first, unsigned last);
+void pp_bitmap_remove_list(struct pp_bitmap *b, const struct pp_portlist *l);
+unsigned long pp_bitmap_count(const struct pp_bitmap *b);
+/* The rank-th set bit (0-based) at or after first; rank < count. */
+unsigned pp_bitmap_select(const struct pp_bitmap *b, unsigned first,
+			  unsigned long rank);
+
+/* random.c: buffered kernel CSPRNG, wiped on fork, no modulo bias. */
+struct pp_rng;
+
+struct pp_rng *pp_rng_new(void);
+void pp_rng_free(struct pp_rng *rng);
+/* A uniform value in [0, bound), bound >= 1; -1 with errno on failure. */
+int pp_rng_uniform(struct pp_rng *rng, uint32_t bound, uint32_t *out);
+
+/* Host file locations; the tests point these at fixtures. */
+enum pp_hostpath {
+	PP_PATH_PORT_RANGE,
+	PP_PATH_RESERVED_PORTS,
+	PP_PATH_SERVICES,
+	PP_PATH_COUNT
+};
+
+extern const char *pp_default_path[PP_PATH_COUNT];
+
+/* config.c */
+enum pp_range_source {
+	PP_RANGE_UNSET,		/* the default: maxuserport, unset */
+	PP_RANGE_MAXUSERPORT,
+	PP_RANGE_SYSTEM,
+	PP_RANGE_EXPLICIT,
+};
+
+struct portpool_config {
+	unsigned int size;
+	enum pp_range_source range_source;
+	unsigned int max_user_port;	/* with PP_RANGE_MAXUSERPORT */
+	uint16_t range_first;		/* with PP_RANGE_EXPLICIT */
+	uint16_t range_last;
+	int family;
+	bool has_address;
+	struct sockaddr_storage address; /* port 0; used when has_address */
+	socklen_t address_len;
+	char address_text[64];		/* as the caller wrote it */
+	unsigned int flags;
+	bool size_set;			/* else the policy's, else default */
+	struct pp_portlist reserved;	/* the caller's reservations */
+	char *policy_path;		/* NULL: $PORTPOOL_CONF or default */
+	const char *path[PP_PATH_COUNT];
+};
+
+void pp_config_init(struct portpool_config *cfg);
+int pp_config_copy(struct portpool_config *dst,
+		   const struct portpool_config *src);
+void pp_config_release(struct portpool_config *cfg);
+
+/*
+ * policy.c: the host policy file, portpool.conf(5).  Its reservations
+ * keep the line that made them, so "why is P excluded" can point there.
+ */
+#define PP_POLICY_DEFAULT_PATH "/etc/portpool.conf"
+#define PP_POLICY_MAX_BYTES (64u * 1024)
+
+struct pp_policy_entry {
+	uint16_t first;
+	uint16_t last;
+	unsigned line;
+};
+
+struct pp_policy {
+	const char *path;
+	bool found;
+	enum pp_range_source range_source;	/* UNSET: no range key */
+	uint16_t range_first, range_last;
+	unsigned range_line;
+	unsigned max_user_port, max_user_port_line;
+	unsigned pool_size, pool_size_line;
+	struct pp_portlist reserved;
+	struct pp_policy_entry *entry;		/* in file order */
+	size_t nentry;
+};
+
+const char *pp_policy_path(const struct portpool_config *cfg);
+int pp_policy_parse(const char *path, char *text, size_t len,
+		    struct pp_policy *policy);
+int pp_policy_load(const struct portpool_config *cfg,
+		   struct pp_policy *policy);
+/* A missing file is an empty policy: policy->found says which. */
+int pp_policy_read(const char *path, struct pp_policy *policy);
+void pp_policy_free(struct pp_policy *policy);
+
+/*
+ * range.c: the effective range of a config: the program's range source
+ * if it set one, else the policy file's, else [49152, 65535].
+ */
+int pp_range_resolve(const struct portpool_config *cfg,
+		     const struct pp_policy *policy, uint16_t *first,
+		     uint16_t *last);
+const char *pp_range_source_name(const struct portpool_config *cfg,
+				 const struct pp_policy *policy);
+int pp_system_range(const char *path, uint16_t *first, uint16_t *last);
+
+/*
+ * exclusions.c: every source of excluded ports, loaded from a config and
+ * the host, and the candidate set they leave in the effective range.
+ */
+struct pp_exclusions {
+	struct pp_policy policy;	/* its reserved list is src[POLICY] */
+	/* by enum portpool_source; the RANGE slot stays empty */
+	struct pp_portlist src[PORTPOOL_SOURCE_COUNT];
+};
+
+int pp_exclusions_load(const struct portpool_config *cfg,
+		       struct pp_exclusions *ex);
+void pp_exclusions_free(struct pp_exclusions *ex);
+int pp_read_reserved_ports(const char *path, struct pp_portlist *out);
+/* With name_port, the first udp service name on that port goes to name. */
+int pp_read_services(const char *path, struct pp_portlist *out,
+		     unsigned name_port, char *name, size_t name_size);
+
+struct pp_candidates {
+	uint16_t first;
+	uint16_t last;
+	unsigned long count;		/* candidates in [first, last] */
+	unsigned long excluded;		/* ports of the range excluded */
+	unsigned long removed[PORTPOOL_SOURCE_COUNT]; /* by each source */
+	const char *range_source;	/* "maxuserport", "system", ... */
+	bool range_from_policy;		/* the policy file chose the range */
+	unsigned size;			/* the program's, the policy's or 2500 */
+	struct pp_bitmap set;
+};
+
+int pp_candidates_build(const struct portpool_config *cfg,
+			struct pp_candidates *cand);
+
+/* wellknown.c: the built-in table of UDP service ports. */
+struct pp_well_known {
+	uint16_t first;
+	uint16_t last;
+	const char *name;
+};
+
+extern const struct pp_well_known pp_well_known[];
+extern const size_t pp_well_known_count;
+
+/*
+ * member.c: one bound socket.  pp_member_bind() returns 0, 1 when the
+ * port is busy (EADDRINUSE: callers skip it, so no sentence is written),
+ * or -1.
+ */
+int pp_member_bind(const struct portpool_config *cfg, uint16_t port,
+		   int *fd_out);
+/* Descriptors open in this process now, or -1 if it cannot be told. */
+long pp_open_descriptors(void);
+unsigned long pp_nofile_room(unsigned long needed, bool raise,
+			     unsigned long *open_out, unsigned long *limit_out);
+int pp_check_nofile(unsigned long needed, bool raise, const char *what);
+void pp_close_keep_errno(int fd);
+
+#endif /* PORTPOOL_INTERNAL_H */

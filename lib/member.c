@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: ISC */
+/* One member: a UDP socket bound to one chosen port. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+void pp_close_keep_errno(int fd)
+{
+	int err = errno;
+
+	close(fd);
+	errno = err;
+}
+
+static const char *family_name(int family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/*
+ * 0 and a bound socket in *fd_out; 1 if the port is busy (EADDRINUSE,
+ * which callers skip, so no sentence is written for it); -1 otherwise.
+ */
+int pp_member_bind(const struct portpool_config *cfg, uint16_t port,
+		   int *fd_out)
+{
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	int fd, on = 1;
+
+	fd = socket(cfg->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return pp_fail(errno, "cannot make an %s UDP socket: %s",
+			       family_name(cfg->family), strerror(errno));
+	if (cfg->family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) {
+		int err = errno;
+
+		close(fd);
+		return pp_fail(err, "cannot make a UDP socket IPv6-only "
+			       "(IPV6_V6ONLY): %s", strerror(err));
+	}
+	memset(&addr, 0, sizeof(addr));
+	if (cfg->has_address) {
+		memcpy(&addr, &cfg->address, cfg->address_len);
+		addr_len = cfg->address_len;
+	} else {
+		addr.ss_family = (sa_family_t)cfg->family;
+		addr_len = cfg->family == AF_INET6 ?
+			   sizeof(struct sockaddr_in6) :
+			   sizeof(struct sockaddr_in);
+	}
+	if (cfg->family == AF_INET6)
+		((struct sockaddr_in6 *)&addr)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)&addr)->sin_port = htons(port);
+	if (bind(fd, (struct sockaddr *)&addr, addr_len) < 0) {
+		int err = errno;
+
+		close(fd);
+		if (err == EADDRINUSE) {
+			errno = EADDRINUSE;
+			return 1;
+		}
+		return pp_fail(err, "cannot bind a UDP socket to %s port %u: "
+			       "%s", cfg->has_address ? cfg->address_text :
+			       "the wildcard address", port, strerror(err));
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+long pp_open_descriptors(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *ent;
+	long n = 0;
+
+	if (!dir)
+		return -1;
+	while ((ent = readdir(dir)))
+		if (ent->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n - 1;	/* the directory's own descriptor */
+}
+
+/*
+ * How many more descriptors fit under the soft RLIMIT_NOFILE, after
+ * raising it toward the hard limit if `raise` and `needed` do not fit.
+ * ULONG_MAX when it cannot be told (no /proc): socket() will say EMFILE.
+ */
+unsigned long pp_nofile_room(unsigned long needed, bool raise,
+			     unsigned long *open_out, unsigned long *limit_out)
+{
+	struct rlimit lim;
+	long open_now;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY)
+		return ULONG_MAX;
+	open_now = pp_open_descriptors();
+	if (open_now < 0)
+		return ULONG_MAX;
+	if (raise && (unsigned long)open_now + needed > lim.rlim_cur &&
+	    lim.rlim_cur < lim.rlim_max) {
+		struct rlimit raised = lim;
+		rlim_t want = (rlim_t)open_now + needed;
+
+		raised.rlim_cur = want < lim.rlim_max ? want : lim.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			lim = raised;
+	}
+	*open_out = (unsigned long)open_now;
+	*limit_out = (unsigned long)lim.rlim_cur;
+	if ((unsigned long)open_now >= lim.rlim_cur)
+		return 0;
+	return (unsigned long)(lim.rlim_cur - (rlim_t)open_now);
+}
+
+/*
+ * Fail before binding anything when `needed` more descriptors cannot fit:
+ * better one clear sentence up front than EMFILE half way through 2,500
+ * binds.
+ */
+int pp_check_nofile(unsigned long needed, bool raise, const char *what)
+{
+	char a[32], b[32], c[32];
+	unsigned long open_now = 0, limit = 0;
+
+	if (pp_nofile_room(needed, raise, &open_now, &limit) >= needed)
+		return 0;
+	return pp_fail(EMFILE, "%s needs %s descriptors: %s are open and "
+		       "RLIMIT_NOFILE is %s", what, pp_grouped(needed, a),
+		       pp_grouped(open_now, b), pp_grouped(limit, c));
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The pool: open, close, accessors, pick and rotate.  Moving members for
+ * refresh and release lives in refresh.c; both draw through pp_pool_draw()
+ * and rebuild the free set with pp_pool_rebuild_free().
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pool.h"
+
+/*
+ * A uniformly random port of `free` (which holds *nfree ports, all in
+ * [first, last]), taken out of it.  While free ports are dense a draw
+ * over the whole range hits one at once; after a few misses an exact
+ * rank selection (at most 1,024 popcounts) takes over.  Both paths are
+ * uniform over the free ports, so their mix is too.  Returns 1 if no port
+ * is left.
+ */
+int pp_pool_draw(struct portpool *pool, struct pp_bitmap *free,
+		 unsigned long *nfree, uint16_t *port)
+{
+	unsigned first = pool->cand.first;
+	uint32_t span = (uint32_t)(pool->cand.last - first + 1u), r;
+	unsigned p;
+
+	if (*nfree == 0)
+		return 1;
+	for (int tries = 0; tries < 4; tries++) {
+		if (pp_rng_uniform(pool->rng, span, &r) < 0)
+			return -1;
+		p = first + r;
+		if (pp_bitmap_test(free, p))
+			goto take;
+	}
+	if (pp_rng_uniform(pool->rng, (uint32_t)*nfree, &r) < 0)
+		return -1;
+	p = pp_bitmap_select(free, first, r);
+take:
+	pp_bitmap_clear(free, p);
+	(*nfree)--;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/* free = candidates not held by a member; busy ports come back too. */
+void pp_pool_rebuild_free(struct portpool *pool)
+{
+	pool->free = pool->cand.set;
+	for (size_t i = 0; i < pool->size; i++)
+		pp_bitmap_clear(&pool->free, pool->member[i].port);
+	pool->nfree = pp_bitmap_count(&pool->free);
+}
+
+void pp_pool_close_fds(struct pp_member *member, size_t n)
+{
+	int err = errno;
+
+	for (size_t i = 0; i < n; i++)
+		close(member[i].fd);
+	errno = err;
+}
+
+static struct portpool *open_fail(struct portpool *pool, size_t bound)
+{
+	int err = errno;
+
+	if (pool->member)
+		pp_pool_close_fds(pool->member, bound);
+	free(pool->member);
+	pp_rng_free(pool->rng);
+	pp_config_release(&pool->cfg);
+	free(pool);
+	errno = err;
+	return NULL;
+}
+
+/*
+ * Bind members until the pool is full.  With PORTPOOL_OPEN_PARTIAL,
+ * running out of free candidates ends the pool early instead of failing
+ * it, as long as one member is bound.
+ */
+static int bind_members(struct portpool *pool, size_t *bound)
+{
+	char a[32], b[32], c[32], d[32];
+	bool partial = pool->cfg.flags & PORTPOOL_OPEN_PARTIAL;
+
+	while (*bound < pool->size) {
+		struct pp_member *m = &pool->member[*bound];
+		int rc = pp_pool_draw(pool, &pool->free, &pool->nfree,
+				      &m->port);
+
+		if (rc < 0)
+			return -1;
+		if (rc > 0 && partial && *bound > 0) {
+			pool->size = *bound;
+			return 0;
+		}
+		if (rc > 0)
+			return pp_fail(EADDRNOTAVAIL, "pool of %s: only %s of "
+				       "%s candidate ports in %u-%u could be "
+				       "bound; %s were busy",
+				       pp_grouped(pool->size, a),
+				       pp_grouped(*bound, b),
+				       pp_grouped(pool->cand.count, c),
+				       pool->cand.first, pool->cand.last,
+				       pp_grouped(pool->stats.busy_skipped, d));
+		pool->stats.bind_attempts++;
+		rc = pp_member_bind(&pool->cfg, m->port, &m->fd);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			pool->stats.busy_skipped++;
+			continue;
+		}
+		(*bound)++;
+	}
+	return 0;
+}
+
+/*
+ * How many members to open: the size asked for, or with
+ * PORTPOOL_OPEN_PARTIAL as many as candidates and descriptors allow.
+ * Either way the answer is known before anything is bound.
+ */
+static int fit_size(struct portpool *pool, size_t wanted)
+{
+	char a[32], b[32], c[32], d[32];
+	unsigned int flags = pool->cfg.flags;
+	unsigned long open_now = 0, limit = 0, room;
+
+	pool->size = wanted;
+	if (pool->cand.count < pool->size) {
+		if ((flags & PORTPOOL_OPEN_PARTIAL) && pool->cand.count > 0)
+			pool->size = pool->cand.count;
+		else
+			return pp_fail(EADDRNOTAVAIL, "pool of %s does not "
+				       "fit: %s candidate ports in %u-%u after "
+				       "%s exclusions", pp_grouped(wanted, a),
+				       pp_grouped(pool->cand.count, b),
+				       pool->cand.first, pool->cand.last,
+				       pp_grouped(pool->cand.excluded, c));
+	}
+	room = pp_nofile_room(pool->size, flags & PORTPOOL_RAISE_NOFILE,
+			      &open_now, &limit);
+	if (room >= pool->size)
+		return 0;
+	if ((flags & PORTPOOL_OPEN_PARTIAL) && room > 0) {
+		pool->size = room;
+		return 0;
+	}
+	return pp_fail(EMFILE, "pool of %s needs %s descriptors: %s are open "
+		       "and RLIMIT_NOFILE is %s", pp_grouped(wanted, a),
+		       pp_grouped(pool->size, b), pp_grouped(open_now, c),
+		       pp_grouped(limit, d));
+}
+
+PP_EXPORT struct portpool *portpool_open(const struct portpool_config *cfg)
+{
+	struct portpool_config defaults;
+	struct portpool *pool;
+	size_t bound = 0;
+
+	if (!cfg) {
+		pp_config_init(&defaults);
+		cfg = &defaults;
+	}
+	pool = calloc(1, sizeof(*pool));
+	if (!pool)
+		return pp_fail_null(ENOMEM, "out of memory for a pool");
+	if (pp_config_copy(&pool->cfg, cfg) < 0) {
+		free(pool);
+		return NULL;
+	}
+	if (pp_candidates_build(&pool->cfg, &pool->cand) < 0 ||
+	    fit_size(pool, pool->cand.size) < 0)
+		return open_fail(pool, 0);
+	pool->member = calloc(pool->size, sizeof(*pool->member));
+	if (!pool->member) {
+		pp_fail(ENOMEM, "out of memory for a pool of %zu", pool->size);
+		return open_fail(pool, 0);
+	}
+	pool->rng = pp_rng_new();
+	if (!pool->rng)
+		return open_fail(pool, 0);
+	pool->free = pool->cand.set;
+	pool->nfree = pool->cand.count;
+	if (bind_members(pool, &bound) < 0)
+		return open_fail(pool, bound);
+	pp_pool_rebuild_free(pool);
+	return pool;
+}
+
+PP_EXPORT void portpool_close(struct portpool *pool)
+{
+	if (!pool)
+		return;
+	pp_pool_close_fds(pool->member, pool->size);
+	free(pool->member);
+	pp_rng_free(pool->rng);
+	pp_config_release(&pool->cfg);
+	free(pool);
+}
+
+PP_EXPORT size_t portpool_size(const struct portpool *pool)
+{
+	return pool ? pool->size : 0;
+}
+
+int pp_pool_check_index(const struct portpool *pool, size_t index,
+			const char *fn)
+{
+	if (!pool)
+		return pp_fail(EINVAL, "%s: the pool is NULL", fn);
+	if (index >= pool->size)
+		return pp_fail(EINVAL, "%s: member %zu does not exist: the pool "
+			       "has members 0-%zu", fn, index, pool->size - 1);
+	return 0;
+}
+
+PP_EXPORT int portpool_fd(const struct portpool *pool, size_t index)
+{
+	if (pp_pool_check_index(pool, index, "portpool_fd") < 0)
+		return -1;
+	return pool->member[index].fd;
+}
+
+PP_EXPORT uint16_t portpool_port(const struct portpool *pool, size_t index)
+{
+	if (pp_pool_check_index(pool, index, "portpool_port") < 0)
+		return 0;
+	return pool->member[index].port;
+}
+
+PP_EXPORT int portpool_pick(struct portpool *pool)
+{
+	uint32_t index;
+
+	if (!pool)
+		return pp_fail(EINVAL, "portpool_pick: the pool is NULL");
+	if (pp_rng_uniform(pool->rng, (uint32_t)pool->size, &index) < 0)
+		return -1;
+	return (int)index;
+}
+
+PP_EXPORT int portpool_stats(const struct portpool *pool,
+			     struct portpool_stats *stats)
+{
+	if (!pool || !stats)
+		return pp_fail(EINVAL, "portpool_stats: the %s is NULL",
+			       pool ? "stats" : "pool");
+	*stats = pool->stats;
+	stats->size = pool->size;
+	stats->candidates = pool->cand.count;
+	stats->free = pool->nfree;
+	stats->fresh_bits = pool->cand.count ?
+			    log2((double)pool->cand.count) : 0;
+	stats->pick_bits = log2((double)pool->size);
+	return 0;
+}

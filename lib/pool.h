@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: ISC */
+/* The pool's insides, shared by pool.c and refresh.c. */
+#ifndef PORTPOOL_POOL_H
+#define PORTPOOL_POOL_H
+
+#include "internal.h"
+
+struct pp_member {
+	int fd;
+	uint16_t port;
+};
+
+struct portpool {
+	struct portpool_config cfg;	/* a private copy, for refresh */
+	struct pp_rng *rng;
+	struct pp_candidates cand;
+	struct pp_bitmap free;		/* candidates no member holds */
+	unsigned long nfree;
+	size_t size;
+	struct pp_member *member;
+	struct portpool_stats stats;	/* the counters; the rest is derived */
+};
+
+int pp_pool_draw(struct portpool *pool, struct pp_bitmap *free,
+		 unsigned long *nfree, uint16_t *port);
+void pp_pool_rebuild_free(struct portpool *pool);
+void pp_pool_close_fds(struct pp_member *member, size_t n);
+int pp_pool_check_index(const struct portpool *pool, size_t index,
+			const char *fn);
+
+#endif /* PORTPOOL_POOL_H */

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: ISC */
+/* Sets of ports as sorted, merged spans. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void pp_portlist_free(struct pp_portlist *list)
+{
+	free(list->span);
+	list->span = NULL;
+	list->n = list->cap = 0;
+}
+
+static int reserve_room(struct pp_portlist *list, size_t need)
+{
+	struct pp_span *grown;
+	size_t cap;
+
+	if (need <= list->cap)
+		return 0;
+	cap = list->cap ? list->cap * 2 : 8;
+	while (cap < need)
+		cap *= 2;
+	grown = realloc(list->span, cap * sizeof(*grown));
+	if (!grown)
+		return pp_fail(ENOMEM, "out of memory for a list of %zu port "
+			       "ranges", need);
+	list->span = grown;
+	list->cap = cap;
+	return 0;
+}
+
+/*
+ * Insert [first, last] keeping the spans sorted and disjoint: every span
+ * that overlaps or touches the new one is swallowed by it.
+ */
+int pp_portlist_add(struct pp_portlist *list, unsigned first, unsigned last)
+{
+	size_t lo = 0, hi;
+
+	while (lo < list->n && list->span[lo].last + 1u < first)
+		lo++;
+	hi = lo;
+	while (hi < list->n && list->span[hi].first <= last + 1u) {
+		if (list->span[hi].first < first)
+			first = list->span[hi].first;
+		if (list->span[hi].last > last)
+			last = list->span[hi].last;
+		hi++;
+	}
+	if (hi == lo) {
+		if (reserve_room(list, list->n + 1) < 0)
+			return -1;
+		memmove(&list->span[lo + 1], &list->span[lo],
+			(list->n - lo) * sizeof(*list->span));
+		list->n++;
+	} else if (hi > lo + 1) {
+		memmove(&list->span[lo + 1], &list->span[hi],
+			(list->n - hi) * sizeof(*list->span));
+		list->n -= hi - lo - 1;
+	}
+	list->span[lo].first = (uint16_t)first;
+	list->span[lo].last = (uint16_t)last;
+	return 0;
+}
+
+/* All or nothing: on failure dst is as it was. */
+int pp_portlist_merge(struct pp_portlist *dst, const struct pp_portlist *src)
+{
+	struct pp_portlist work = { 0 };
+
+	if (pp_portlist_copy(&work, dst) < 0)
+		return -1;
+	if (reserve_room(&work, dst->n + src->n) < 0) {
+		pp_portlist_free(&work);
+		return -1;
+	}
+	/* The room is there, so these adds cannot fail. */
+	for (size_t i = 0; i < src->n; i++)
+		pp_portlist_add(&work, src->span[i].first, src->span[i].last);
+	pp_portlist_free(dst);
+	*dst = work;
+	return 0;
+}
+
+int pp_portlist_copy(struct pp_portlist *dst, const struct pp_portlist *src)
+{
+	struct pp_portlist copy = { 0 };
+
+	if (src->n && reserve_room(&copy, src->n) < 0)
+		return -1;
+	if (src->n)
+		memcpy(copy.span, src->span, src->n * sizeof(*copy.span));
+	copy.n = src->n;
+	*dst = copy;
+	return 0;
+}
+
+bool pp_portlist_contains(const struct pp_portlist *list, unsigned port)
+{
+	size_t lo = 0, hi = list->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (port < list->span[mid].first)
+			hi = mid;
+		else if (port > list->span[mid].last)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+unsigned long pp_portlist_count(const struct pp_portlist *list)
+{
+	unsigned long n = 0;
+
+	for (size_t i = 0; i < list->n; i++)
+		n += list->span[i].last - list->span[i].first + 1u;
+	return n;
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Random numbers from the kernel CSPRNG, buffered.  One getrandom() per
+ * draw costs more than a whole pick should, so each pool keeps a page of
+ * kernel output and hands it out four bytes at a time, wiping what it
+ * hands out.  The page is marked MADV_WIPEONFORK: a child sees it zeroed,
+ * which reads as "empty", and refills from the kernel instead of
+ * replaying the parent's draws.  Where the kernel cannot wipe on fork the
+ * buffer is not used at all.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/random.h>
+#endif
+
+#include "internal.h"
+
+/* mmap() and munmap() round this up to whole pages on any machine. */
+#define RNG_MAP_BYTES 4096u
+
+struct pp_rng {
+	size_t avail;		/* unread bytes at the end of buf; 0 = empty */
+	bool unbuffered;
+	unsigned char buf[];
+};
+
+#define RNG_BUF_BYTES (RNG_MAP_BYTES - offsetof(struct pp_rng, buf))
+
+static int kernel_random(void *out, size_t len)
+{
+#if defined(__linux__)
+	unsigned char *p = out;
+
+	while (len > 0) {
+		ssize_t got = getrandom(p, len, 0);
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return pp_fail(errno, "the kernel random source "
+				       "failed: getrandom: %s",
+				       strerror(errno));
+		}
+		p += got;
+		len -= (size_t)got;
+	}
+	return 0;
+#else
+	arc4random_buf(out, len);
+	return 0;
+#endif
+}
+
+struct pp_rng *pp_rng_new(void)
+{
+	struct pp_rng *rng;
+
+	rng = mmap(NULL, RNG_MAP_BYTES, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rng == MAP_FAILED)
+		return pp_fail_null(ENOMEM, "cannot map a page for the random "
+				    "buffer: %s", strerror(errno));
+#ifdef MADV_WIPEONFORK
+	if (madvise(rng, RNG_MAP_BYTES, MADV_WIPEONFORK) != 0)
+		rng->unbuffered = true;
+#else
+	rng->unbuffered = true;
+#endif
+	return rng;
+}
+
+void pp_rng_free(struct pp_rng *rng)
+{
+	if (rng)
+		munmap(rng, RNG_MAP_BYTES);
+}
+
+static int random32(struct pp_rng *rng, uint32_t *out)
+{
+	unsigned char *next;
+
+	if (rng->unbuffered)
+		return kernel_random(out, sizeof(*out));
+	if (rng->avail < sizeof(*out)) {
+		/* Empty, or wiped by fork: either way, ask the kernel. */
+		if (kernel_random(rng->buf, RNG_BUF_BYTES) < 0)
+			return -1;
+		rng->avail = RNG_BUF_BYTES - RNG_BUF_BYTES % sizeof(*out);
+	}
+	next = &rng->buf[RNG_BUF_BYTES - rng->avail];
+	memcpy(out, next, sizeof(*out));
+	memset(next, 0, sizeof(*out));
+	rng->avail -= sizeof(*out);
+	return 0;
+}
+
+/*
+ * Lemire's multiply-and-reject: the high half of x * bound is uniform in
+ * [0, bound) once the few x whose low half falls below 2^32 mod bound
+ * are rejected.  No modulo bias, and the division runs only on the rare
+ * path.
+ */
+int pp_rng_uniform(struct pp_rng *rng, uint32_t bound, uint32_t *out)
+{
+	uint32_t x;
+	uint64_t m;
+
+	if (random32(rng, &x) < 0)
+		return -1;
+	m = (uint64_t)x * bound;
+	if ((uint32_t)m < bound) {
+		uint32_t threshold = -bound % bound;
+
+		while ((uint32_t)m < threshold) {
+			if (random32(rng, &x) < 0)
+				return -1;
+			m = (uint64_t)x * bound;
+		}
+	}
+	*out = (uint32_t)(m >> 32);
+	return 0;
+}

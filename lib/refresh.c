@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Moving members: rotate one, give one port back, or move every member
+ * the host's sources now exclude.  A new socket is always bound before
+ * the old one is closed, and a failure leaves the pool as it was.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "pool.h"
+
+/*
+ * Bind a socket on a port drawn from `free`, skipping busy ports (they
+ * stay out of `free`; the caller rebuilds it when *busy says so).
+ * Returns 1 when no free port is left.
+ */
+static int bind_fresh(struct portpool *pool, struct pp_bitmap *free,
+		      unsigned long *nfree, struct pp_member *fresh,
+		      unsigned long *busy)
+{
+	for (;;) {
+		int rc = pp_pool_draw(pool, free, nfree, &fresh->port);
+
+		if (rc != 0)
+			return rc;
+		pool->stats.bind_attempts++;
+		rc = pp_member_bind(&pool->cfg, fresh->port, &fresh->fd);
+		if (rc <= 0)
+			return rc;
+		pool->stats.busy_skipped++;
+		(*busy)++;
+	}
+}
+
+static int no_free_port(const struct portpool *pool, const char *what,
+			unsigned long busy)
+{
+	char a[32], b[32], c[32];
+
+	return pp_fail(EADDRNOTAVAIL, "%s: no free candidate port: %s "
+		       "candidates in %u-%u, %s held by the pool, %s busy",
+		       what, pp_grouped(pool->cand.count, a), pool->cand.first,
+		       pool->cand.last, pp_grouped(pool->size, b),
+		       pp_grouped(busy, c));
+}
+
+/*
+ * Move member `index` to a random free candidate.  The old port goes
+ * back to the free set unless it is being given up for good.
+ */
+static int move_member(struct portpool *pool, size_t index, bool keep_old,
+		       const char *what)
+{
+	struct pp_member fresh, *m = &pool->member[index];
+	unsigned long busy = 0;
+	int rc, err;
+
+	rc = bind_fresh(pool, &pool->free, &pool->nfree, &fresh, &busy);
+	if (rc == 0) {
+		close(m->fd);
+		if (keep_old) {
+			pp_bitmap_set(&pool->free, m->port);
+			pool->nfree++;
+		}
+		*m = fresh;
+		if (busy)
+			pp_pool_rebuild_free(pool);
+		return 0;
+	}
+	err = errno;
+	pp_pool_rebuild_free(pool);
+	errno = err;
+	if (rc > 0)
+		return no_free_port(pool, what, busy);
+	return -1;
+}
+
+PP_EXPORT int portpool_rotate(struct portpool *pool, size_t index)
+{
+	char what[64];
+
+	if (pp_pool_check_index(pool, index, "portpool_rotate") < 0)
+		return -1;
+	snprintf(what, sizeof(what), "cannot rotate member %zu", index);
+	if (move_member(pool, index, true, what) < 0)
+		return -1;
+	pool->stats.rotations++;
+	return 0;
+}
+
+PP_EXPORT int portpool_release_port(struct portpool *pool, uint16_t port)
+{
+	struct pp_portlist saved;
+	size_t holder;
+	char what[64];
+
+	if (!pool)
+		return pp_fail(EINVAL, "portpool_release_port: the pool is "
+			       "NULL");
+	if (port == 0)
+		return pp_fail(EINVAL, "portpool_release_port: port 0 is not "
+			       "a port (1-65535)");
+	if (pp_portlist_copy(&saved, &pool->cfg.reserved) < 0)
+		return -1;
+	if (pp_portlist_add(&pool->cfg.reserved, port, port) < 0) {
+		pp_portlist_free(&saved);
+		return -1;
+	}
+	for (holder = 0; holder < pool->size; holder++)
+		if (pool->member[holder].port == port)
+			break;
+	if (holder < pool->size) {
+		snprintf(what, sizeof(what), "cannot release port %u",
+			 (unsigned)port);
+		if (move_member(pool, holder, false, what) < 0) {
+			int err = errno;
+
+			pp_portlist_free(&pool->cfg.reserved);
+			pool->cfg.reserved = saved;
+			errno = err;
+			return -1;
+		}
+	}
+	pp_portlist_free(&saved);
+	pool->stats.releases++;
+	if (pp_bitmap_test(&pool->cand.set, port)) {
+		pp_bitmap_clear(&pool->cand.set, port);
+		pool->cand.count--;
+		pool->cand.excluded++;
+	}
+	if (pp_bitmap_test(&pool->free, port)) {
+		pp_bitmap_clear(&pool->free, port);
+		pool->nfree--;
+	}
+	return holder < pool->size;
+}
+
+/* Everything refresh builds before it may touch the pool. */
+struct refresh_work {
+	struct pp_candidates cand;
+	struct pp_bitmap free;
+	unsigned long nfree;
+	size_t nmove;
+	size_t *index;			/* which members move */
+	struct pp_member *fresh;	/* their new sockets */
+	size_t bound;
+};
+
+static void refresh_work_free(struct refresh_work *w)
+{
+	pp_pool_close_fds(w->fresh, w->bound);
+	free(w->index);
+	free(w->fresh);
+	free(w);
+}
+
+static int refresh_bind(struct portpool *pool, struct refresh_work *w)
+{
+	char a[32], b[32], c[32];
+	unsigned long busy = 0;
+
+	w->free = w->cand.set;
+	for (size_t i = 0; i < pool->size; i++)
+		pp_bitmap_clear(&w->free, pool->member[i].port);
+	w->nfree = pp_bitmap_count(&w->free);
+	if (pp_check_nofile(w->nmove,
+			    pool->cfg.flags & PORTPOOL_RAISE_NOFILE,
+			    "refresh moving members") < 0)
+		return -1;
+	while (w->bound < w->nmove) {
+		int rc = bind_fresh(pool, &w->free, &w->nfree,
+				    &w->fresh[w->bound], &busy);
+
+		if (rc > 0)
+			return pp_fail(EADDRNOTAVAIL, "refresh must move %s "
+				       "members but found a free candidate "
+				       "port for only %s (%s busy): the pool "
+				       "is unchanged",
+				       pp_grouped(w->nmove, a),
+				       pp_grouped(w->bound, b),
+				       pp_grouped(busy, c));
+		if (rc < 0)
+			return -1;
+		w->bound++;
+	}
+	return 0;
+}
+
+PP_EXPORT int portpool_refresh(struct portpool *pool)
+{
+	struct refresh_work *w;
+	size_t moved;
+
+	if (!pool)
+		return pp_fail(EINVAL, "portpool_refresh: the pool is NULL");
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return pp_fail(ENOMEM, "out of memory for a refresh");
+	if (pp_candidates_build(&pool->cfg, &w->cand) < 0)
+		goto fail;
+	for (size_t i = 0; i < pool->size; i++)
+		if (!pp_bitmap_test(&w->cand.set, pool->member[i].port))
+			w->nmove++;
+	if (w->nmove) {
+		w->index = malloc(w->nmove * sizeof(*w->index));
+		w->fresh = malloc(w->nmove * sizeof(*w->fresh));
+		if (!w->index || !w->fresh) {
+			pp_fail(ENOMEM, "out of memory to move %zu members",
+				w->nmove);
+			goto fail;
+		}
+		for (size_t i = 0, n = 0; i < pool->size; i++)
+			if (!pp_bitmap_test(&w->cand.set,
+					    pool->member[i].port))
+				w->index[n++] = i;
+		if (refresh_bind(pool, w) < 0)
+			goto fail;
+	}
+	/* Every new socket is bound: now the pool may change. */
+	for (size_t n = 0; n < w->nmove; n++) {
+		struct pp_member *m = &pool->member[w->index[n]];
+
+		close(m->fd);
+		*m = w->fresh[n];
+	}
+	pool->cand = w->cand;
+	pp_pool_rebuild_free(pool);
+	moved = w->nmove;
+	pool->stats.refreshes++;
+	pool->stats.refresh_moves += moved;
+	w->bound = 0;	/* the pool owns them now */
+	refresh_work_free(w);
+	return (int)moved;
+fail:
+	refresh_work_free(w);
+	return -1;
+}

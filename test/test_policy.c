@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The host policy file, introspection and graceful limits.  Pure parts
+ * use fixtures through PORTPOOL_CONF; the pool parts run in a private
+ * network namespace.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "util.h"
+
+static void use_policy(const char *fixture)
+{
+	assert_int_equal(setenv("PORTPOOL_CONF", pp_test_fixture(fixture), 1),
+			 0);
+}
+
+static int reset_policy(void **state)
+{
+	(void)state;
+	use_policy("no-such-file");
+	return 0;
+}
+
+static void range_is(const struct portpool_config *cfg, unsigned first,
+		     unsigned last)
+{
+	uint16_t lo = 0, hi = 0;
+
+	assert_int_equal(portpool_effective_range(cfg, &lo, &hi), 0);
+	assert_int_equal(lo, first);
+	assert_int_equal(hi, last);
+}
+
+static void every_key(void **state)
+{
+	struct portpool_config *cfg = portpool_config_new();
+	struct portpool_census census;
+
+	(void)state;
+	use_policy("policy-good.conf");
+	range_is(cfg, 1024, 5000);
+	range_is(NULL, 1024, 5000);
+	assert_int_equal(portpool_is_excluded(cfg, 4500), 1);
+	assert_int_equal(portpool_is_excluded(cfg, 3000), 1);
+	assert_int_equal(portpool_is_excluded(cfg, 3150), 1);
+	assert_int_equal(portpool_is_excluded(cfg, 3200), 1);
+	assert_int_equal(portpool_is_excluded(cfg, 3201), 0);
+	assert_int_equal(portpool_census(cfg, &census), 0);
+	assert_int_equal(census.size, 1200);
+	assert_int_equal(census.removed[PORTPOOL_SOURCE_POLICY], 103);
+	assert_string_equal(census.range_source, "maxuserport (policy file)");
+
+	use_policy("policy-crlf.conf");
+	range_is(cfg, 1024, 6000);
+	assert_int_equal(portpool_is_excluded(cfg, 1500), 1);
+	assert_int_equal(portpool_census(cfg, &census), 0);
+	assert_int_equal(census.size, 10);
+
+	use_policy("policy-range.conf");
+	range_is(cfg, 20000, 20999);
+	assert_int_equal(portpool_is_excluded(cfg, 20500), 1);
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_HOST_SOURCES), 0);
+	assert_int_equal(portpool_available(cfg), 999);
+	portpool_config_free(cfg);
+}
+
+static void program_beats_file(void **state)
+{
+	struct portpool_config *cfg = portpool_config_new();
+	struct portpool_census census;
+
+	(void)state;
+	use_policy("policy-good.conf");
+	assert_int_equal(portpool_config_set_range(cfg, 30000, 30099), 0);
+	range_is(cfg, 30000, 30099);
+	assert_int_equal(portpool_config_use_system_range(cfg), 0);
+	assert_int_equal(portpool_census(cfg, &census), 0);
+	assert_string_equal(census.range_source, "system");
+	assert_int_equal(portpool_config_set_max_user_port(cfg, 8000), 0);
+	range_is(cfg, 1024, 8000);
+	/* 0 removes the program's setting: the file's applies again */
+	assert_int_equal(portpool_config_set_max_user_port(cfg, 0), 0);
+	range_is(cfg, 1024, 5000);
+	assert_int_equal(portpool_config_set_size(cfg, 77), 0);
+	assert_int_equal(portpool_census(cfg, &census), 0);
+	assert_int_equal(census.size, 77);
+	/* the file's reservations survive every flag and setting */
+	assert_int_equal(portpool_config_set_flags(cfg, PORTPOOL_FLAGS_ALL),
+			 0);
+	assert_int_equal(portpool_config_set_range(cfg, 4500, 4501), 0);
+	assert_int_equal(portpool_is_excluded(cfg, 4500), 1);
+	assert_int_equal(portpool_available(cfg), 1);
+	portpool_config_free(cfg);
+}
+
+/* A bad file fails the call with EINVAL and says file:line: what. */
+static void bad_file(const char *fixture, const char *line,
+		     const char *what)
+{
+	uint16_t first = 1, last = 1;
+	char where[256];
+
+	use_policy(fixture);
+	assert_failed_with(portpool_available(NULL), EINVAL);
+	snprintf(where, sizeof(where), "%s:%s:", fixture, line);
+	if (!strstr(portpool_error(), where) ||
+	    !strstr(portpool_error(), what))
+		fail_msg("%s: \"%s\" lacks \"%s\" or \"%s\"", fixture,
+			 portpool_error(), where, what);
+	assert_failed_with(portpool_effective_range(NULL, &first, &last),
+			   EINVAL);
+	assert_int_equal(first, 1);
+	assert_failed_with(portpool_is_excluded(NULL, 50000), EINVAL);
+	errno = 0;
+	assert_null(portpool_open(NULL));
+	assert_int_equal(errno, EINVAL);
+}
+
+static void bad_files(void **state)
+{
+	(void)state;
+	bad_file("policy-no-value.conf", "1", "reserved_ports has no value");
+	bad_file("policy-65536.conf", "2", "65536 is out of range");
+	bad_file("policy-reversed.conf", "1", "9000-8000");
+	bad_file("policy-duplicate.conf", "2", "set twice");
+	bad_file("policy-unknown.conf", "2", "unknown key \"socket_pool_size\"");
+	bad_file("policy-bad-list.conf", "1", "offset 5");
+	bad_file("policy-no-equals.conf", "1", "key = value");
+	bad_file("policy-size-zero.conf", "1", "pool_size");
+	bad_file("policy-bad-range.conf", "1", "1-2-3");
+}
+
+static void huge_line_refused(void **state)
+{
+	char path[] = "/tmp/portpool-test-XXXXXX";
+	static char line[1 << 20];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	memset(line, '1', sizeof(line));
+	memcpy(line, "reserved_ports = ", 17);
+	assert_int_equal(write(fd, line, sizeof(line)), (ssize_t)sizeof(line));
+	close(fd);
+	assert_int_equal(setenv("PORTPOOL_CONF", path, 1), 0);
+	assert_failed_with(portpool_available(NULL), EINVAL);
+	assert_non_null(strstr(portpool_error(), path));
+	assert_non_null(strstr(portpool_error(), "larger than"));
+	unlink(path);
+
+	/* one line over the line limit in a small file */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, line, 5000), 5000);
+	close(fd);
+	assert_failed_with(portpool_available(NULL), EINVAL);
+	assert_non_null(strstr(portpool_error(), ":1: line is longer"));
+	unlink(path);
+}
+
+static void unreadable_and_missing(void **state)
+{
+	struct portpool_config *cfg = portpool_config_new();
+
+	(void)state;
+	/* a directory opens but cannot be read */
+	assert_int_equal(setenv("PORTPOOL_CONF", "/", 1), 0);
+	assert_failed_with(portpool_available(cfg), EISDIR);
+	assert_non_null(strstr(portpool_error(), "cannot read /"));
+	/* a missing file is no policy */
+	use_policy("no-such-file");
+	range_is(cfg, 49152, 65535);
+	/* the API call reads the file at once and remembers it */
+	assert_failed_with(portpool_config_set_policy_file(cfg,
+		pp_test_fixture("policy-duplicate.conf")), EINVAL);
+	assert_non_null(strstr(portpool_error(), "policy-duplicate.conf:2:"));
+	assert_null(cfg->policy_path);
+	assert_failed_with(portpool_config_set_policy_file(cfg,
+		pp_test_fixture("no-such-file")), ENOENT);
+	assert_int_equal(portpool_config_set_policy_file(cfg,
+		pp_test_fixture("policy-range.conf")), 0);
+	range_is(cfg, 20000, 20999);
+	/* and it wins over $PORTPOOL_CONF */
+	use_policy("policy-good.conf");
+	range_is(cfg, 20000, 20999);
+	assert_int_equal(portpool_config_set_policy_file(cfg, NULL), 0);
+	range_is(cfg, 1024, 5000);
+	portpool_config_free(cfg);
+}
+
+/* Host files from fixtures (pp_test_fixture's buffer is reused: copy). */
+static char services_path[4096], reserved_path[4096];
+
+static void use_fixture_hosts(struct portpool_config *cfg)
+{
+	snprintf(services_path, sizeof(services_path), "%s",
+		 pp_test_fixture("services-good"));
+	snprintf(reserved_path, sizeof(reserved_path), "%s",
+		 pp_test_fixture("reserved-linux"));
+	cfg->path[PP_PATH_SERVICES] = services_path;
+	cfg->path[PP_PATH_RESERVED_PORTS] = reserved_path;
+}
+
+static void explain_port(void **state)
+{
+	struct portpool_config *cfg = portpool_config_new();
+	struct portpool_explanation why;
+
+	(void)state;
+	use_policy("policy-good.conf");
+	use_fixture_hosts(cfg);
+	assert_int_equal(portpool_explain(cfg, 4500, &why), 0);
+	assert_int_equal(why.sources,
+			 1u << PORTPOOL_SOURCE_POLICY |
+			 1u << PORTPOOL_SOURCE_WELL_KNOWN |
+			 1u << PORTPOOL_SOURCE_ETC_SERVICES);
+	assert_int_equal(why.policy_line, 3);
+	assert_string_equal(why.service, "IPsec NAT-T");
+	assert_non_null(strstr(why.text, "policy-good.conf:3"));
+	assert_non_null(strstr(why.text, "IPsec NAT-T"));
+
+	assert_int_equal(portpool_explain(cfg, 3150, &why), 0);
+	assert_int_equal(why.policy_line, 4);
+	assert_int_equal(portpool_explain(cfg, 3200, &why), 0);
+	assert_int_equal(why.policy_line, 5);
+
+	assert_int_equal(portpool_explain(cfg, 4501, &why), 0);
+	assert_int_equal(why.sources, 0);
+	assert_non_null(strstr(why.text, "is a candidate"));
+
+	assert_int_equal(portpool_explain(cfg, 9149, &why), 0);
+	assert_int_equal(why.sources, 1u << PORTPOOL_SOURCE_RANGE |
+				      1u << PORTPOOL_SOURCE_KERNEL);
+	assert_non_null(strstr(why.text, "1024-5000"));
+
+	assert_int_equal(portpool_config_reserve(cfg, 26000, 26000), 0);
+	assert_int_equal(portpool_config_set_range(cfg, 25000, 27000), 0);
+	assert_int_equal(portpool_explain(cfg, 26000, &why), 0);
+	assert_int_equal(why.sources, 1u << PORTPOOL_SOURCE_CALLER |
+				      1u << PORTPOOL_SOURCE_ETC_SERVICES);
+	assert_string_equal(why.service, "quake-ctf");
+	assert_failed_with(portpool_explain(cfg, 1, NULL), EINVAL);
+	assert_string_equal(portpool_source_name(PORTPOOL_SOURCE_KERNEL),
+			    "kernel ip_local_reserved_ports");
+	assert_string_equal(portpool_source_name(PORTPOOL_SOURCE_COUNT),
+			    "unknown source");
+	portpool_config_free(cfg);
+}
+
+static void census_counts(void **state)
+{
+	struct portpool_config *cfg = portpool_config_new();
+	struct portpool_census c;
+
+	(void)state;
+	use_fixture_hosts(cfg);
+	assert_int_equal(portpool_config_set_range(cfg, 8000, 9999), 0);
+	assert_int_equal(portpool_config_reserve_list(cfg, "8080 9000-9009"),
+			 0);
+	assert_int_equal(portpool_census(cfg, &c), 0);
+	assert_int_equal(c.first, 8000);
+	assert_int_equal(c.last, 9999);
+	assert_string_equal(c.range_source, "explicit");
+	assert_int_equal(c.range_ports, 2000);
+	assert_int_equal(c.removed[PORTPOOL_SOURCE_CALLER], 11);
+	assert_int_equal(c.removed[PORTPOOL_SOURCE_KERNEL], 4);
+	assert_int_equal(c.removed[PORTPOOL_SOURCE_WELL_KNOWN], 2);
+	assert_int_equal(c.removed[PORTPOOL_SOURCE_ETC_SERVICES], 0);
+	/* 8080 counts under caller and kernel, excluded once; 8472, 9993 */
+	assert_int_equal(c.excluded, 11 + 3 + 2);
+	assert_int_equal(c.candidates, 2000 - 16);
+	assert_int_equal(c.size, 2500);
+	assert_true(fabs(c.fresh_bits - log2(1984)) < 1e-9);
+	assert_true(fabs(c.pick_bits - log2(2500)) < 1e-9);
+	assert_int_equal(c.weak, 1);
+	assert_int_equal(portpool_config_set_range(cfg, 40000, 59999), 0);
+	assert_int_equal(portpool_census(cfg, &c), 0);
+	/* 20,000 less Tailscale 41641 and WireGuard 51820 */
+	assert_int_equal(c.weak, 0);
+	assert_int_equal(c.candidates, 19998);
+	portpool_config_free(cfg);
+}
+
+/* --- pools, in the private namespace ------------------------------- */
+
+static char policy_path[] = "/tmp/portpool-policy-XXXXXX";
+
+static void write_policy(const char *text)
+{
+	FILE *f = fopen(policy_path, "w");
+
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(setenv("PORTPOOL_CONF", policy_path, 1), 0);
+}
+
+static bool pool_holds(const struct portpool *pool, unsigned port)
+{
+	for (size_t i = 0; i < portpool_size(pool); i++)
+		if (portpool_port(pool, i) == port)
+			return true;
+	return false;
+}
+
+static void policy_pool(void **state)
+{
+	struct portpool_config *cfg = portpool_config_new();
+	struct portpool *pool;
+	int fds[64], port[64];
+	char text[128];
+	unsigned held;
+	long before;
+
+	(void)state;
+	pp_test_require_netns();
+	/* 100 ports, the file reserves 30 of them: pool of 70 is all */
+	write_policy("range = 41000-41099\nreserved_ports = 41000-41029\n");
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_HOST_SOURCES), 0);
+	assert_int_equal(portpool_config_set_size(cfg, 60), 0);
+	pool = portpool_open(cfg);
+	assert_non_null(pool);
+	for (size_t i = 0; i < portpool_size(pool); i++)
+		assert_true(portpool_port(pool, i) >= 41030);
+
+	/* the admin adds a held port to the file; refresh gives it back */
+	held = portpool_port(pool, 7);
+	snprintf(text, sizeof(text), "range = 41000-41099\nreserved_ports = "
+		 "41000-41029\nreserved_ports = %u\n", held);
+	write_policy(text);
+	assert_int_equal(portpool_refresh(pool), 1);
+	assert_false(pool_holds(pool, held));
+	assert_int_equal(portpool_size(pool), 60);
+
+	/* a malformed edit: refresh fails, every member stays */
+	for (size_t i = 0; i < 60 && i < 64; i++) {
+		fds[i] = portpool_fd(pool, i);
+		port[i] = portpool_port(pool, i);
+	}
+	write_policy("range = 41000-41099\nreserved_ports = 41000-41O29\n");
+	before = pp_test_count_fds();
+	assert_failed_with(portpool_refresh(pool), EINVAL);
+	assert_non_null(strstr(portpool_error(), ":2:"));
+	assert_int_equal(pp_test_count_fds(), before);
+	for (size_t i = 0; i < 60; i++) {
+		assert_int_equal(portpool_fd(pool, i), fds[i]);
+		assert_int_equal(portpool_port(pool, i), port[i]);
+	}
+	portpool_close(pool);
+	portpool_config_free(cfg);
+	unlink(policy_path);
+}
+
+static void partial_and_nofile(void **state)
+{
+	struct portpool_config *cfg = portpool_config_new();
+	struct portpool_stats st;
+	struct portpool *pool;
+	struct rlimit saved, low;
+	long before;
+
+	(void)state;
+	pp_test_require_netns();
+	assert_int_equal(portpool_config_set_range(cfg, 42000, 42009), 0);
+	assert_int_equal(portpool_config_set_size(cfg, 50), 0);
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_HOST_SOURCES | PORTPOOL_OPEN_PARTIAL), 0);
+	pool = portpool_open(cfg);
+	assert_non_null(pool);
+	assert_int_equal(portpool_size(pool), 10);
+	assert_int_equal(portpool_stats(pool, &st), 0);
+	assert_int_equal(st.size, 10);
+	assert_int_equal(st.candidates, 10);
+	assert_int_equal(st.free, 0);
+	assert_int_equal(st.bind_attempts, 10);
+	assert_int_equal(st.busy_skipped, 0);
+	portpool_close(pool);
+
+	/* descriptors: up front, the sentence names both numbers */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	before = pp_test_count_fds();
+	low = saved;
+	low.rlim_cur = (rlim_t)before + 5;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_HOST_SOURCES), 0);
+	assert_int_equal(portpool_config_set_size(cfg, 8), 0);
+	errno = 0;
+	assert_null(portpool_open(cfg));
+	assert_int_equal(errno, EMFILE);
+	assert_non_null(strstr(portpool_error(), "RLIMIT_NOFILE"));
+	assert_int_equal(pp_test_count_fds(), before);
+	/* partial: as many as fit */
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_HOST_SOURCES | PORTPOOL_OPEN_PARTIAL), 0);
+	pool = portpool_open(cfg);
+	assert_non_null(pool);
+	assert_int_equal(portpool_size(pool), 5);
+	portpool_close(pool);
+	/* raise: the soft limit goes up toward the hard one */
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_HOST_SOURCES | PORTPOOL_RAISE_NOFILE), 0);
+	pool = portpool_open(cfg);
+	assert_non_null(pool);
+	assert_int_equal(portpool_size(pool), 8);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_true(low.rlim_cur >= (rlim_t)before + 8);
+	portpool_close(pool);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	portpool_config_free(cfg);
+}
+
+static void stats_count(void **state)
+{
+	struct portpool_config *cfg = portpool_config_new();
+	struct portpool_stats st;
+	struct portpool *pool;
+
+	(void)state;
+	pp_test_require_netns();
+	assert_int_equal(portpool_config_set_range(cfg, 43000, 43099), 0);
+	assert_int_equal(portpool_config_set_size(cfg, 20), 0);
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_HOST_SOURCES), 0);
+	pool = portpool_open(cfg);
+	assert_non_null(pool);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(portpool_rotate(pool, (size_t)i), 0);
+	assert_int_equal(portpool_release_port(pool, portpool_port(pool, 3)),
+			 1);
+	assert_int_equal(portpool_refresh(pool), 0);
+	assert_int_equal(portpool_stats(pool, &st), 0);
+	assert_int_equal(st.size, 20);
+	assert_int_equal(st.rotations, 5);
+	assert_int_equal(st.releases, 1);
+	assert_int_equal(st.refreshes, 1);
+	assert_int_equal(st.refresh_moves, 0);
+	assert_int_equal(st.bind_attempts, 20 + 5 + 1);
+	assert_int_equal(st.candidates, 99);
+	assert_int_equal(st.free, 99 - 20);
+	assert_true(fabs(st.pick_bits - log2(20)) < 1e-9);
+	assert_failed_with(portpool_stats(pool, NULL), EINVAL);
+	portpool_close(pool);
+	portpool_config_free(cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(every_key, reset_policy),
+		cmocka_unit_test_setup(program_beats_file, reset_policy),
+		cmocka_unit_test_setup(bad_files, reset_policy),
+		cmocka_unit_test_setup(huge_line_refused, reset_policy),
+		cmocka_unit_test_setup(unreadable_and_missing, reset_policy),
+		cmocka_unit_test_setup(explain_port, reset_policy),
+		cmocka_unit_test_setup(census_counts, reset_policy),
+		cmocka_unit_test_setup(policy_pool, reset_policy),
+		cmocka_unit_test_setup(partial_and_nofile, reset_policy),
+		cmocka_unit_test_setup(stats_count, reset_policy),
+	};
+	int fd;
+
+	pp_test_enter_netns(NULL);
+	fd = mkstemp(policy_path);
+	if (fd >= 0)
+		close(fd);
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}

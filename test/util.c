@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: ISC */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static int netns_state;	/* 0 not tried, 1 in one, -1 failed */
+static const char *netns_why = "pp_test_enter_netns() was not called";
+
+int pp_test_enter_netns(const char **why)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if (netns_state) {
+		if (why)
+			*why = netns_why;
+		return netns_state > 0 ? 0 : -1;
+	}
+	netns_state = -1;
+	if (unshare(CLONE_NEWNET) != 0) {
+		netns_why = "unshare(CLONE_NEWNET) failed (not root?)";
+		goto out;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		netns_why = "no socket to bring lo up";
+		goto out;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) == 0)
+			netns_state = 1;
+	}
+	close(fd);
+	if (netns_state < 0)
+		netns_why = "cannot bring lo up in the new namespace";
+out:
+	if (why)
+		*why = netns_why;
+	return netns_state > 0 ? 0 : -1;
+}
+
+void pp_test_require_netns(void)
+{
+	const char *why;
+	const char *ci = getenv("CI");
+
+	if (pp_test_enter_netns(&why) == 0)
+		return;
+	if (ci && strcmp(ci, "true") == 0)
+		fail_msg("no private network namespace under CI=true: %s", why);
+	print_message("skipped: %s\n", why);
+	skip();
+}
+
+void pp_test_sysctl(const char *name, const char *value)
+{
+	char path[256];
+	size_t len = strlen(value);
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail_msg("open %s: %s", path, strerror(errno));
+	if (write(fd, value, len) != (ssize_t)len) {
+		int err = errno;
+
+		close(fd);
+		fail_msg("write \"%s\" to %s: %s", value, path, strerror(err));
+	}
+	close(fd);
+}
+
+long pp_test_count_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *ent;
+	long n = 0;
+
+	assert_non_null(dir);
+	while ((ent = readdir(dir)))
+		if (ent->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n - 1;
+}
+
+const char *pp_test_fixture(const char *name)
+{
+	static char path[4096];
+	const char *dir = getenv("PORTPOOL_FIXTURES");
+
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "test/fixtures",
+		 name);
+	return path;
+}

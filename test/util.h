@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: ISC */
+/* Helpers shared by the tests: network namespaces, sysctls, descriptors. */
+#ifndef PORTPOOL_TEST_UTIL_H
+#define PORTPOOL_TEST_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "portpool.h"
+
+/*
+ * Move this process into a fresh network namespace with lo up, so that
+ * its sockets and sysctls never touch the host.  Call once, from main()
+ * or a group setup.  0 on success, -1 (and a reason in *why) if not.
+ */
+int pp_test_enter_netns(const char **why);
+
+/*
+ * In a test that needs the namespace: skip when there is none, or fail
+ * when CI=true (a skipped test is a failure there).
+ */
+void pp_test_require_netns(void);
+
+/* Write a sysctl of this namespace, e.g. ("ip_local_reserved_ports", "4500"). */
+void pp_test_sysctl(const char *name, const char *value);
+
+/* How many descriptors this process has open. */
+long pp_test_count_fds(void);
+
+/* A path to a fixture file under test/fixtures. */
+const char *pp_test_fixture(const char *name);
+
+/* assert that a call failed with this errno and left a sentence. */
+#define assert_failed_with(call, err)                                        \
+	do {                                                                 \
+		errno = 0;                                                   \
+		assert_int_equal((call), -1);                                \
+		assert_int_equal(errno, (err));                              \
+		assert_true(portpool_error()[0] != '\0');                    \
+	} while (0)
+
+#endif
