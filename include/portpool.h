@@ -84,7 +84,7 @@ struct portpool_explanation {
 /* What a configuration leaves to draw from: see portpool_census(3). */
 struct portpool_census {
 	uint16_t first, last;		/* the effective range */
-	char range_source[48];		/* "maxuserport", "system (policy)"... */
+	char range_source[48];		/* "system", "maxuserport (policy file)" */
 	unsigned long range_ports;
 	unsigned long candidates;
 	unsigned long excluded;		/* range ports that are not candidates */

@@ -40,13 +40,6 @@ int pp_read_hostfile(const char *path, size_t max, char **text,
 		if (used + 1 == cap) {
 			char *grown;
 
-			/* Stop at the limit: never read a huge file whole. */
-			if (used > max) {
-				err = pp_fail(EINVAL, "%s is larger than %zu "
-					      "bytes: refusing to read it",
-					      path, max);
-				goto out;
-			}
 			grown = realloc(buf, cap * 2);
 			if (!grown) {
 				err = pp_fail(ENOMEM, "out of memory reading "
@@ -67,6 +60,12 @@ int pp_read_hostfile(const char *path, size_t max, char **text,
 		if (got == 0)
 			break;
 		used += (size_t)got;
+		/* Stop at the limit: never read a huge file whole. */
+		if (used > max) {
+			err = pp_fail(EINVAL, "%s is larger than %zu bytes: "
+				      "refusing to read it", path, max);
+			goto out;
+		}
 	}
 	close(fd);
 	buf[used] = '\0';

@@ -246,6 +246,7 @@ int pp_member_bind(const struct portpool_config *cfg, uint16_t port,
 		   int *fd_out);
 /* Descriptors open in this process now, or -1 if it cannot be told. */
 long pp_open_descriptors(void);
+#define PP_NOFILE_HEADROOM 64u
 unsigned long pp_nofile_room(unsigned long needed, bool raise,
 			     unsigned long *open_out, unsigned long *limit_out);
 int pp_check_nofile(unsigned long needed, bool raise, const char *what);

@@ -110,7 +110,9 @@ unsigned long pp_nofile_room(unsigned long needed, bool raise,
 	if (raise && (unsigned long)open_now + needed > lim.rlim_cur &&
 	    lim.rlim_cur < lim.rlim_max) {
 		struct rlimit raised = lim;
-		rlim_t want = (rlim_t)open_now + needed;
+		/* Headroom, so that the process can still open a file or
+		 * rotate a member once the pool holds what it asked for. */
+		rlim_t want = (rlim_t)open_now + needed + PP_NOFILE_HEADROOM;
 
 		raised.rlim_cur = want < lim.rlim_max ? want : lim.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)

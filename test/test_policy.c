@@ -157,6 +157,20 @@ static void huge_line_refused(void **state)
 	assert_non_null(strstr(portpool_error(), "larger than"));
 	unlink(path);
 
+	/* 64 KiB of short lines is read; one byte more is refused */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < 65536; i += 2)
+		assert_int_equal(write(fd, "#\n", 2), 2);
+	close(fd);
+	assert_int_equal(portpool_available(NULL) > 0, 1);
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_int_equal(write(fd, "\n", 1), 1);
+	close(fd);
+	assert_failed_with(portpool_available(NULL), EINVAL);
+	assert_non_null(strstr(portpool_error(), "larger than 65536"));
+	unlink(path);
+
 	/* one line over the line limit in a small file */
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	assert_true(fd >= 0);
