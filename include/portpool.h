@@ -75,7 +75,7 @@ enum portpool_source {
 /* Why one port is or is not a candidate: see portpool_explain(3). */
 struct portpool_explanation {
 	uint16_t port;
-	unsigned int sources;		/* 1u << PORTPOOL_SOURCE_*; 0: candidate */
+	unsigned int sources;		/* bits 1u << PORTPOOL_SOURCE_* */
 	unsigned int policy_line;	/* with POLICY: the line reserving it */
 	char service[48];		/* with WELL_KNOWN or ETC_SERVICES */
 	char text[512];			/* all of it, as one sentence */
@@ -84,15 +84,15 @@ struct portpool_explanation {
 /* What a configuration leaves to draw from: see portpool_census(3). */
 struct portpool_census {
 	uint16_t first, last;		/* the effective range */
-	char range_source[48];		/* "system", "maxuserport (policy file)" */
+	char range_source[48];		/* e.g. "system (policy file)" */
 	unsigned long range_ports;
 	unsigned long candidates;
-	unsigned long excluded;		/* range ports that are not candidates */
+	unsigned long excluded;		/* range ports not candidates */
 	/* range ports each source removes; a port may count under several */
 	unsigned long removed[PORTPOOL_SOURCE_COUNT];
 	unsigned int size;		/* the pool size portpool_open() uses */
 	double fresh_bits;		/* log2(candidates): a fresh draw */
-	double pick_bits;		/* log2(size): picks from a fixed pool */
+	double pick_bits;		/* log2(size): picks, fixed pool */
 	int weak;			/* fresh_bits < PORTPOOL_WEAK_BITS */
 };
 

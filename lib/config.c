@@ -39,7 +39,8 @@ int pp_config_copy(struct portpool_config *dst,
 	if (src->policy_path) {
 		policy_path = strdup(src->policy_path);
 		if (!policy_path)
-			return pp_fail(ENOMEM, "out of memory copying a config");
+			return pp_fail(ENOMEM, "out of memory copying a "
+				       "config");
 	}
 	if (pp_portlist_copy(&reserved, &src->reserved) < 0) {
 		free(policy_path);
@@ -109,8 +110,8 @@ PP_EXPORT int portpool_config_set_max_user_port(struct portpool_config *cfg,
 	}
 	if (port < PORTPOOL_MAX_USER_PORT_MIN ||
 	    port > PORTPOOL_MAX_USER_PORT_MAX)
-		return pp_fail(ERANGE, "MaxUserPort %u is out of range: allowed "
-			       "is %u-%u, or 0 for not set", port,
+		return pp_fail(ERANGE, "MaxUserPort %u is out of range: "
+			       "allowed is %u-%u, or 0 for not set", port,
 			       PORTPOOL_MAX_USER_PORT_MIN,
 			       PORTPOOL_MAX_USER_PORT_MAX);
 	cfg->range_source = PP_RANGE_MAXUSERPORT;

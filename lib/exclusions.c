@@ -116,7 +116,8 @@ int pp_exclusions_load(const struct portpool_config *cfg,
 		       struct pp_exclusions *ex)
 {
 	memset(ex, 0, sizeof(*ex));
-	if (pp_portlist_copy(&ex->src[PORTPOOL_SOURCE_CALLER], &cfg->reserved) < 0)
+	if (pp_portlist_copy(&ex->src[PORTPOOL_SOURCE_CALLER],
+			     &cfg->reserved) < 0)
 		goto fail;
 	/* No flag turns the administrator's reservations off. */
 	if (pp_policy_load(cfg, &ex->policy) < 0)

@@ -220,7 +220,7 @@ struct pp_candidates {
 	unsigned long removed[PORTPOOL_SOURCE_COUNT]; /* by each source */
 	const char *range_source;	/* "maxuserport", "system", ... */
 	bool range_from_policy;		/* the policy file chose the range */
-	unsigned size;			/* the program's, the policy's or 2500 */
+	unsigned size;			/* program's, policy's or 2500 */
 	struct pp_bitmap set;
 };
 

@@ -102,7 +102,8 @@ unsigned long pp_nofile_room(unsigned long needed, bool raise,
 	struct rlimit lim;
 	long open_now;
 
-	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY)
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 ||
+	    lim.rlim_cur == RLIM_INFINITY)
 		return ULONG_MAX;
 	open_now = pp_open_descriptors();
 	if (open_now < 0)

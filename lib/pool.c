@@ -217,8 +217,9 @@ int pp_pool_check_index(const struct portpool *pool, size_t index,
 	if (!pool)
 		return pp_fail(EINVAL, "%s: the pool is NULL", fn);
 	if (index >= pool->size)
-		return pp_fail(EINVAL, "%s: member %zu does not exist: the pool "
-			       "has members 0-%zu", fn, index, pool->size - 1);
+		return pp_fail(EINVAL, "%s: member %zu does not exist: the "
+			       "pool has members 0-%zu", fn, index,
+			       pool->size - 1);
 	return 0;
 }
 

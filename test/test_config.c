@@ -249,8 +249,8 @@ static void exclusion_sources(void **state)
 	assert_int_equal(portpool_is_excluded(cfg, 51820), 0);
 	/* no flag removes the caller's own reservations */
 	assert_int_equal(portpool_config_reserve(cfg, 51820, 51820), 0);
-	assert_int_equal(portpool_config_set_flags(cfg, PORTPOOL_NO_HOST_SOURCES),
-			 0);
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_HOST_SOURCES), 0);
 	assert_int_equal(portpool_is_excluded(cfg, 51820), 1);
 	fixture_config_free(cfg);
 }
@@ -264,8 +264,8 @@ static void candidate_counts(void **state)
 	(void)state;
 	/* 1024-5000 is 3,977 ports */
 	assert_int_equal(portpool_config_set_max_user_port(cfg, 5000), 0);
-	assert_int_equal(portpool_config_set_flags(cfg, PORTPOOL_NO_HOST_SOURCES),
-			 0);
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_HOST_SOURCES), 0);
 	assert_int_equal(portpool_available(cfg), 3977);
 	assert_int_equal(portpool_config_reserve_list(cfg, "4500-4500"), 0);
 	assert_int_equal(portpool_available(cfg), 3976);

@@ -27,7 +27,8 @@ static const char *parsed(const char *text, int expect_rc)
 
 		if (s->first == s->last)
 			used += (size_t)snprintf(out + used, sizeof(out) - used,
-						 "%s%u", i ? "," : "", s->first);
+						 "%s%u", i ? "," : "",
+						 s->first);
 		else
 			used += (size_t)snprintf(out + used, sizeof(out) - used,
 						 "%s%u-%u", i ? "," : "",

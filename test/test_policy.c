@@ -132,7 +132,8 @@ static void bad_files(void **state)
 	bad_file("policy-65536.conf", "2", "65536 is out of range");
 	bad_file("policy-reversed.conf", "1", "9000-8000");
 	bad_file("policy-duplicate.conf", "2", "set twice");
-	bad_file("policy-unknown.conf", "2", "unknown key \"socket_pool_size\"");
+	bad_file("policy-unknown.conf", "2",
+		 "unknown key \"socket_pool_size\"");
 	bad_file("policy-bad-list.conf", "1", "offset 5");
 	bad_file("policy-no-equals.conf", "1", "key = value");
 	bad_file("policy-size-zero.conf", "1", "pool_size");
