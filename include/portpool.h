@@ -29,6 +29,14 @@ extern "C" {
 /* Do not exclude the udp entries of /etc/services. */
 #define PORTPOOL_NO_ETC_SERVICES	0x0004u
 
+/*
+ * Members are made with IP_PMTUDISC_OMIT / IPV6_PMTUDISC_OMIT, so that a
+ * forged ICMP "fragmentation needed" cannot shrink their path MTU (SAD
+ * DNS, CVE-2020-25705 and its 2021 follow-up).  This flag leaves the
+ * kernel's default instead.
+ */
+#define PORTPOOL_NO_PMTUDISC_OMIT	0x0008u
+
 /* Every host source off: only the caller's and the policy's remain. */
 #define PORTPOOL_NO_HOST_SOURCES	(PORTPOOL_NO_KERNEL_RESERVED | \
 					 PORTPOOL_NO_WELL_KNOWN | \
@@ -45,6 +53,7 @@ extern "C" {
 
 /* Every flag this version knows; set_flags() refuses any other bit. */
 #define PORTPOOL_FLAGS_ALL	(PORTPOOL_NO_HOST_SOURCES | \
+				 PORTPOOL_NO_PMTUDISC_OMIT | \
 				 PORTPOOL_OPEN_PARTIAL | \
 				 PORTPOOL_RAISE_NOFILE)
 

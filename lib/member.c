@@ -24,6 +24,26 @@ static const char *family_name(int family)
 }
 
 /*
+ * Ignore forged ICMP "fragmentation needed" on a member: it is the side
+ * channel SAD DNS uses to find a query's port.  A kernel that does not
+ * know the option leaves the member as it is; anything else is a
+ * failure, since the caller asked for a defended socket.
+ */
+static int omit_pmtu_discovery(int fd, int family)
+{
+	int level = family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+	int name = family == AF_INET6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER;
+	int value = family == AF_INET6 ? IPV6_PMTUDISC_OMIT : IP_PMTUDISC_OMIT;
+
+	if (setsockopt(fd, level, name, &value, sizeof(value)) == 0 ||
+	    errno == ENOPROTOOPT || errno == EINVAL)
+		return 0;
+	return pp_fail(errno, "cannot set %s on a UDP socket: %s",
+		       family == AF_INET6 ? "IPV6_PMTUDISC_OMIT" :
+		       "IP_PMTUDISC_OMIT", strerror(errno));
+}
+
+/*
  * 0 and a bound socket in *fd_out; 1 if the port is busy (EADDRINUSE,
  * which callers skip, so no sentence is written for it); -1 otherwise.
  */
@@ -45,6 +65,11 @@ int pp_member_bind(const struct portpool_config *cfg, uint16_t port,
 		close(fd);
 		return pp_fail(err, "cannot make a UDP socket IPv6-only "
 			       "(IPV6_V6ONLY): %s", strerror(err));
+	}
+	if (!(cfg->flags & PORTPOOL_NO_PMTUDISC_OMIT) &&
+	    omit_pmtu_discovery(fd, cfg->family) < 0) {
+		pp_close_keep_errno(fd);
+		return -1;
 	}
 	memset(&addr, 0, sizeof(addr));
 	if (cfg->has_address) {

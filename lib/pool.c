@@ -14,40 +14,47 @@
 #include "pool.h"
 
 /*
- * A uniformly random port of `free` (which holds *nfree ports, all in
- * [first, last]), taken out of it.  While free ports are dense a draw
+ * A uniformly random port of the set, taken out of it.  While free ports are dense a draw
  * over the whole range hits one at once; after a few misses an exact
  * rank selection (at most 1,024 popcounts) takes over.  Both paths are
  * uniform over the free ports, so their mix is too.  Returns 1 if no port
  * is left.
  */
-int pp_pool_draw(struct portpool *pool, struct pp_bitmap *free,
-		 unsigned long *nfree, uint16_t *port)
+int pp_pool_draw(struct portpool *pool, const struct pp_draw_set *set,
+		 uint16_t *port)
 {
-	unsigned first = pool->cand.first;
-	uint32_t span = (uint32_t)(pool->cand.last - first + 1u), r;
+	unsigned first = set->first;
+	uint32_t span = (uint32_t)(set->last - first + 1u), r;
 	unsigned p;
 
-	if (*nfree == 0)
+	if (*set->nfree == 0)
 		return 1;
 	for (int tries = 0; tries < 4; tries++) {
 		if (pp_rng_uniform(pool->rng, span, &r) < 0)
 			return -1;
 		p = first + r;
-		if (pp_bitmap_test(free, p))
+		if (pp_bitmap_test(set->free, p))
 			goto take;
 	}
-	if (pp_rng_uniform(pool->rng, (uint32_t)*nfree, &r) < 0)
+	if (pp_rng_uniform(pool->rng, (uint32_t)*set->nfree, &r) < 0)
 		return -1;
-	p = pp_bitmap_select(free, first, r);
+	p = pp_bitmap_select(set->free, first, r);
 take:
-	pp_bitmap_clear(free, p);
-	(*nfree)--;
+	pp_bitmap_clear(set->free, p);
+	(*set->nfree)--;
 	*port = (uint16_t)p;
 	return 0;
 }
 
 /* free = candidates not held by a member; busy ports come back too. */
+struct pp_draw_set pp_pool_free_set(struct portpool *pool)
+{
+	struct pp_draw_set set = { &pool->free, &pool->nfree,
+				   pool->cand.first, pool->cand.last };
+
+	return set;
+}
+
 void pp_pool_rebuild_free(struct portpool *pool)
 {
 	pool->free = pool->cand.set;
@@ -88,11 +95,11 @@ static int bind_members(struct portpool *pool, size_t *bound)
 {
 	char a[32], b[32], c[32], d[32];
 	bool partial = pool->cfg.flags & PORTPOOL_OPEN_PARTIAL;
+	struct pp_draw_set set = pp_pool_free_set(pool);
 
 	while (*bound < pool->size) {
 		struct pp_member *m = &pool->member[*bound];
-		int rc = pp_pool_draw(pool, &pool->free, &pool->nfree,
-				      &m->port);
+		int rc = pp_pool_draw(pool, &set, &m->port);
 
 		if (rc < 0)
 			return -1;

@@ -21,8 +21,20 @@ struct portpool {
 	struct portpool_stats stats;	/* the counters; the rest is derived */
 };
 
-int pp_pool_draw(struct portpool *pool, struct pp_bitmap *free,
-		 unsigned long *nfree, uint16_t *port);
+/*
+ * A set of ports to draw from: a working copy of some candidate set less
+ * what is held or found busy; every port in it lies in [first, last].
+ */
+struct pp_draw_set {
+	struct pp_bitmap *free;
+	unsigned long *nfree;
+	uint16_t first;
+	uint16_t last;
+};
+
+int pp_pool_draw(struct portpool *pool, const struct pp_draw_set *set,
+		 uint16_t *port);
+struct pp_draw_set pp_pool_free_set(struct portpool *pool);
 void pp_pool_rebuild_free(struct portpool *pool);
 void pp_pool_close_fds(struct pp_member *member, size_t n);
 int pp_pool_check_index(const struct portpool *pool, size_t index,

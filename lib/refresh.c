@@ -16,12 +16,11 @@
  * stay out of `free`; the caller rebuilds it when *busy says so).
  * Returns 1 when no free port is left.
  */
-static int bind_fresh(struct portpool *pool, struct pp_bitmap *free,
-		      unsigned long *nfree, struct pp_member *fresh,
-		      unsigned long *busy)
+static int bind_fresh(struct portpool *pool, const struct pp_draw_set *set,
+		      struct pp_member *fresh, unsigned long *busy)
 {
 	for (;;) {
-		int rc = pp_pool_draw(pool, free, nfree, &fresh->port);
+		int rc = pp_pool_draw(pool, set, &fresh->port);
 
 		if (rc != 0)
 			return rc;
@@ -54,10 +53,11 @@ static int move_member(struct portpool *pool, size_t index, bool keep_old,
 		       const char *what)
 {
 	struct pp_member fresh, *m = &pool->member[index];
+	struct pp_draw_set set = pp_pool_free_set(pool);
 	unsigned long busy = 0;
 	int rc, err;
 
-	rc = bind_fresh(pool, &pool->free, &pool->nfree, &fresh, &busy);
+	rc = bind_fresh(pool, &set, &fresh, &busy);
 	if (rc == 0) {
 		close(m->fd);
 		if (keep_old) {
@@ -160,6 +160,9 @@ static int refresh_bind(struct portpool *pool, struct refresh_work *w)
 {
 	char a[32], b[32], c[32];
 	unsigned long busy = 0;
+	/* Draw over the new range: the old one may not even overlap it. */
+	struct pp_draw_set set = { &w->free, &w->nfree, w->cand.first,
+				   w->cand.last };
 
 	w->free = w->cand.set;
 	for (size_t i = 0; i < pool->size; i++)
@@ -170,8 +173,7 @@ static int refresh_bind(struct portpool *pool, struct refresh_work *w)
 			    "refresh moving members") < 0)
 		return -1;
 	while (w->bound < w->nmove) {
-		int rc = bind_fresh(pool, &w->free, &w->nfree,
-				    &w->fresh[w->bound], &busy);
+		int rc = bind_fresh(pool, &set, &w->fresh[w->bound], &busy);
 
 		if (rc > 0)
 			return pp_fail(EADDRNOTAVAIL, "refresh must move %s "

@@ -469,6 +469,40 @@ static void stats_count(void **state)
 	portpool_config_free(cfg);
 }
 
+/* Refresh draws over the new range, wherever it moved (a past bug). */
+static void refresh_follows_range(void **state)
+{
+	static const char *const ranges[] = {
+		"30000 30099", "30050 30149", "20000 20009", "40000 40099",
+	};
+	struct portpool_config *cfg = portpool_config_new();
+	struct portpool *pool;
+
+	(void)state;
+	pp_test_require_netns();
+	pp_test_sysctl("ip_local_port_range", "40000 40099");
+	assert_int_equal(portpool_config_use_system_range(cfg), 0);
+	assert_int_equal(portpool_config_set_size(cfg, 10), 0);
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_HOST_SOURCES), 0);
+	pool = portpool_open(cfg);
+	assert_non_null(pool);
+	for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++) {
+		unsigned first, last;
+
+		assert_int_equal(sscanf(ranges[r], "%u %u", &first, &last), 2);
+		pp_test_sysctl("ip_local_port_range", ranges[r]);
+		assert_true(portpool_refresh(pool) >= 0);
+		for (size_t i = 0; i < 10; i++) {
+			assert_true(portpool_port(pool, i) >= first);
+			assert_true(portpool_port(pool, i) <= last);
+		}
+	}
+	portpool_close(pool);
+	pp_test_sysctl("ip_local_port_range", "32768 60999");
+	portpool_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +516,7 @@ int main(void)
 		cmocka_unit_test_setup(policy_pool, reset_policy),
 		cmocka_unit_test_setup(partial_and_nofile, reset_policy),
 		cmocka_unit_test_setup(stats_count, reset_policy),
+		cmocka_unit_test_setup(refresh_follows_range, reset_policy),
 	};
 	int fd;
 
