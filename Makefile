@@ -63,8 +63,12 @@ $(TEST_UTIL): test/util.c test/util.h include/portpool.h
 
 $(B)/test/%: test/%.c $(TEST_UTIL) $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) -Ilib $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< \
-		$(TEST_UTIL) $(STATIC) -lcmocka -lm
+	$(CC) $(CPPFLAGS_ALL) -Ilib $(CFLAGS_ALL) $(LDFLAGS) $(TEST_LDFLAGS) \
+		-o $@ $< $(TEST_UTIL) $(STATIC) -lcmocka -lm
+
+# The fault-injection test fails the library's system calls on purpose.
+$(B)/test/test_faults: TEST_LDFLAGS = $(foreach f,socket bind close \
+	setsockopt getrandom open read,-Wl,--wrap=$(f))
 
 demo: $(B)/examples/portpool-info
 	$(B)/examples/portpool-info --open 0
