@@ -153,7 +153,7 @@ void pp_config_release(struct portpool_config *cfg);
  * keep the line that made them, so "why is P excluded" can point there.
  */
 #define PP_POLICY_DEFAULT_PATH "/etc/portpool.conf"
-#define PP_POLICY_MAX_BYTES (64u * 1024)
+#define PP_POLICY_MAX_BYTES ((size_t)64 * 1024)
 
 struct pp_policy_entry {
 	uint16_t first;
@@ -238,12 +238,12 @@ extern const struct pp_well_known pp_well_known[];
 extern const size_t pp_well_known_count;
 
 /*
- * member.c: one bound socket.  pp_member_bind() returns 0, 1 when the
+ * member.c: member sockets.  pp_member_bind() returns 0, 1 when the
  * port is busy (EADDRINUSE: callers skip it, so no sentence is written),
- * or -1.
+ * or -1; the socket stays the caller's to use or close.
  */
-int pp_member_bind(const struct portpool_config *cfg, uint16_t port,
-		   int *fd_out);
+int pp_member_socket(const struct portpool_config *cfg, int *fd_out);
+int pp_member_bind(const struct portpool_config *cfg, int fd, uint16_t port);
 /* Descriptors open in this process now, or -1 if it cannot be told. */
 long pp_open_descriptors(void);
 #define PP_NOFILE_HEADROOM 64u

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -29,11 +30,15 @@ static const char *family_name(int family)
  * know the option leaves the member as it is; anything else is a
  * failure, since the caller asked for a defended socket.
  */
+_Static_assert(IP_PMTUDISC_OMIT == IPV6_PMTUDISC_OMIT,
+	       "one value serves both families");
+
 static int omit_pmtu_discovery(int fd, int family)
 {
 	int level = family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
 	int name = family == AF_INET6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER;
-	int value = family == AF_INET6 ? IPV6_PMTUDISC_OMIT : IP_PMTUDISC_OMIT;
+	/* IPV6_PMTUDISC_OMIT has the same value (checked below). */
+	int value = IP_PMTUDISC_OMIT;
 
 	if (setsockopt(fd, level, name, &value, sizeof(value)) == 0 ||
 	    errno == ENOPROTOOPT || errno == EINVAL)
@@ -43,15 +48,9 @@ static int omit_pmtu_discovery(int fd, int family)
 		       "IP_PMTUDISC_OMIT", strerror(errno));
 }
 
-/*
- * 0 and a bound socket in *fd_out; 1 if the port is busy (EADDRINUSE,
- * which callers skip, so no sentence is written for it); -1 otherwise.
- */
-int pp_member_bind(const struct portpool_config *cfg, uint16_t port,
-		   int *fd_out)
+/* A new member socket, configured but not bound yet. */
+int pp_member_socket(const struct portpool_config *cfg, int *fd_out)
 {
-	struct sockaddr_storage addr;
-	socklen_t addr_len;
 	int fd, on = 1;
 
 	fd = socket(cfg->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -71,6 +70,20 @@ int pp_member_bind(const struct portpool_config *cfg, uint16_t port,
 		pp_close_keep_errno(fd);
 		return -1;
 	}
+	*fd_out = fd;
+	return 0;
+}
+
+/*
+ * Bind the socket to a port: 0; 1 if the port is busy (EADDRINUSE: the
+ * socket stays unbound and can try another port, so a crowded range
+ * costs one bind per busy port, not a socket and a close as well); -1.
+ */
+int pp_member_bind(const struct portpool_config *cfg, int fd, uint16_t port)
+{
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+
 	memset(&addr, 0, sizeof(addr));
 	if (cfg->has_address) {
 		memcpy(&addr, &cfg->address, cfg->address_len);
@@ -85,20 +98,29 @@ int pp_member_bind(const struct portpool_config *cfg, uint16_t port,
 		((struct sockaddr_in6 *)&addr)->sin6_port = htons(port);
 	else
 		((struct sockaddr_in *)&addr)->sin_port = htons(port);
-	if (bind(fd, (struct sockaddr *)&addr, addr_len) < 0) {
-		int err = errno;
+	if (bind(fd, (struct sockaddr *)&addr, addr_len) == 0)
+		return 0;
+	if (errno == EADDRINUSE)
+		return 1;
+	return pp_fail(errno, "cannot bind a UDP socket to %s port %u: %s",
+		       cfg->has_address ? cfg->address_text :
+		       "the wildcard address", port, strerror(errno));
+}
 
-		close(fd);
-		if (err == EADDRINUSE) {
-			errno = EADDRINUSE;
-			return 1;
-		}
-		return pp_fail(err, "cannot bind a UDP socket to %s port %u: "
-			       "%s", cfg->has_address ? cfg->address_text :
-			       "the wildcard address", port, strerror(err));
-	}
-	*fd_out = fd;
-	return 0;
+/* "FDSize:" of /proc/self/status, or 0 when it cannot be read. */
+static unsigned long fd_table_size(void)
+{
+	FILE *status = fopen("/proc/self/status", "re");
+	unsigned long size = 0;
+	char line[128];
+
+	if (!status)
+		return 0;
+	while (fgets(line, sizeof(line), status))
+		if (sscanf(line, "FDSize: %lu", &size) == 1)
+			break;
+	fclose(status);
+	return size;
 }
 
 long pp_open_descriptors(void)
@@ -125,11 +147,23 @@ unsigned long pp_nofile_room(unsigned long needed, bool raise,
 			     unsigned long *open_out, unsigned long *limit_out)
 {
 	struct rlimit lim;
+	unsigned long table;
 	long open_now;
 
 	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 ||
 	    lim.rlim_cur == RLIM_INFINITY)
 		return ULONG_MAX;
+	/*
+	 * The descriptor table's size bounds how many are open; when that
+	 * bound already fits, the exact count (a walk of /proc/self/fd,
+	 * milliseconds with thousands open) is not needed.
+	 */
+	table = fd_table_size();
+	if (table && table + needed <= lim.rlim_cur) {
+		*open_out = table;
+		*limit_out = (unsigned long)lim.rlim_cur;
+		return (unsigned long)lim.rlim_cur - table;
+	}
 	open_now = pp_open_descriptors();
 	if (open_now < 0)
 		return ULONG_MAX;

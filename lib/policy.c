@@ -141,7 +141,7 @@ static int policy_line(const struct line *at, char *text,
 		       struct pp_policy *policy)
 {
 	char *eq = strchr(text, '='), *key, *value;
-	unsigned long n;
+	unsigned long n = 0;
 
 	if (!eq)
 		return bad(at, "expected \"key = value\", found \"%.40s\"",

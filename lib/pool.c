@@ -87,6 +87,39 @@ static struct portpool *open_fail(struct portpool *pool, size_t bound)
 }
 
 /*
+ * Bind one new socket to a port drawn from the set.  A busy port stays
+ * out of the set (the caller rebuilds it when *busy says so) and the same
+ * socket tries the next one.  Returns 1 when no free port is left.
+ */
+int pp_pool_bind_one(struct portpool *pool, const struct pp_draw_set *set,
+		     struct pp_member *fresh, unsigned long *busy)
+{
+	int fd, rc;
+
+	if (*set->nfree == 0)
+		return 1;
+	if (pp_member_socket(&pool->cfg, &fd) < 0)
+		return -1;
+	for (;;) {
+		rc = pp_pool_draw(pool, set, &fresh->port);
+		if (rc != 0)
+			break;
+		pool->stats.bind_attempts++;
+		rc = pp_member_bind(&pool->cfg, fd, fresh->port);
+		if (rc == 0) {
+			fresh->fd = fd;
+			return 0;
+		}
+		if (rc < 0)
+			break;
+		pool->stats.busy_skipped++;
+		(*busy)++;
+	}
+	pp_close_keep_errno(fd);
+	return rc;
+}
+
+/*
  * Bind members until the pool is full.  With PORTPOOL_OPEN_PARTIAL,
  * running out of free candidates ends the pool early instead of failing
  * it, as long as one member is bound.
@@ -96,10 +129,11 @@ static int bind_members(struct portpool *pool, size_t *bound)
 	char a[32], b[32], c[32], d[32];
 	bool partial = pool->cfg.flags & PORTPOOL_OPEN_PARTIAL;
 	struct pp_draw_set set = pp_pool_free_set(pool);
+	unsigned long busy = 0;
 
 	while (*bound < pool->size) {
-		struct pp_member *m = &pool->member[*bound];
-		int rc = pp_pool_draw(pool, &set, &m->port);
+		int rc = pp_pool_bind_one(pool, &set, &pool->member[*bound],
+					  &busy);
 
 		if (rc < 0)
 			return -1;
@@ -115,15 +149,7 @@ static int bind_members(struct portpool *pool, size_t *bound)
 				       pp_grouped(*bound, b),
 				       pp_grouped(pool->cand.count, c),
 				       pool->cand.first, pool->cand.last,
-				       pp_grouped(pool->stats.busy_skipped, d));
-		pool->stats.bind_attempts++;
-		rc = pp_member_bind(&pool->cfg, m->port, &m->fd);
-		if (rc < 0)
-			return -1;
-		if (rc > 0) {
-			pool->stats.busy_skipped++;
-			continue;
-		}
+				       pp_grouped(busy, d));
 		(*bound)++;
 	}
 	return 0;

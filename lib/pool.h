@@ -36,6 +36,8 @@ int pp_pool_draw(struct portpool *pool, const struct pp_draw_set *set,
 		 uint16_t *port);
 struct pp_draw_set pp_pool_free_set(struct portpool *pool);
 void pp_pool_rebuild_free(struct portpool *pool);
+int pp_pool_bind_one(struct portpool *pool, const struct pp_draw_set *set,
+		     struct pp_member *fresh, unsigned long *busy);
 void pp_pool_close_fds(struct pp_member *member, size_t n);
 int pp_pool_check_index(const struct portpool *pool, size_t index,
 			const char *fn);

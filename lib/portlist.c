@@ -24,9 +24,11 @@ static int reserve_room(struct pp_portlist *list, size_t need)
 	while (cap < need)
 		cap *= 2;
 	grown = realloc(list->span, cap * sizeof(*grown));
-	if (!grown)
-		return pp_fail(ENOMEM, "out of memory for a list of %zu port "
-			       "ranges", need);
+	if (!grown) {
+		pp_fail(ENOMEM, "out of memory for a list of %zu port ranges",
+			need);
+		return -1;
+	}
 	list->span = grown;
 	list->cap = cap;
 	return 0;
@@ -53,8 +55,9 @@ int pp_portlist_add(struct pp_portlist *list, unsigned first, unsigned last)
 	if (hi == lo) {
 		if (reserve_room(list, list->n + 1) < 0)
 			return -1;
-		memmove(&list->span[lo + 1], &list->span[lo],
-			(list->n - lo) * sizeof(*list->span));
+		if (lo < list->n)
+			memmove(&list->span[lo + 1], &list->span[lo],
+				(list->n - lo) * sizeof(*list->span));
 		list->n++;
 	} else if (hi > lo + 1) {
 		memmove(&list->span[lo + 1], &list->span[hi],
@@ -89,10 +92,11 @@ int pp_portlist_copy(struct pp_portlist *dst, const struct pp_portlist *src)
 {
 	struct pp_portlist copy = { 0 };
 
-	if (src->n && reserve_room(&copy, src->n) < 0)
-		return -1;
-	if (src->n)
+	if (src->n) {
+		if (reserve_room(&copy, src->n) < 0)
+			return -1;
 		memcpy(copy.span, src->span, src->n * sizeof(*copy.span));
+	}
 	copy.n = src->n;
 	*dst = copy;
 	return 0;

@@ -136,7 +136,7 @@ PP_EXPORT int portpool_effective_range(const struct portpool_config *cfg,
 {
 	struct portpool_config defaults;
 	struct pp_policy policy;
-	uint16_t lo, hi;
+	uint16_t lo = 0, hi = 0;
 	int rc;
 
 	if (!first || !last)

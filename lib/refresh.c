@@ -11,28 +11,6 @@
 
 #include "pool.h"
 
-/*
- * Bind a socket on a port drawn from `free`, skipping busy ports (they
- * stay out of `free`; the caller rebuilds it when *busy says so).
- * Returns 1 when no free port is left.
- */
-static int bind_fresh(struct portpool *pool, const struct pp_draw_set *set,
-		      struct pp_member *fresh, unsigned long *busy)
-{
-	for (;;) {
-		int rc = pp_pool_draw(pool, set, &fresh->port);
-
-		if (rc != 0)
-			return rc;
-		pool->stats.bind_attempts++;
-		rc = pp_member_bind(&pool->cfg, fresh->port, &fresh->fd);
-		if (rc <= 0)
-			return rc;
-		pool->stats.busy_skipped++;
-		(*busy)++;
-	}
-}
-
 static int no_free_port(const struct portpool *pool, const char *what,
 			unsigned long busy)
 {
@@ -57,7 +35,7 @@ static int move_member(struct portpool *pool, size_t index, bool keep_old,
 	unsigned long busy = 0;
 	int rc, err;
 
-	rc = bind_fresh(pool, &set, &fresh, &busy);
+	rc = pp_pool_bind_one(pool, &set, &fresh, &busy);
 	if (rc == 0) {
 		close(m->fd);
 		if (keep_old) {
@@ -173,7 +151,8 @@ static int refresh_bind(struct portpool *pool, struct refresh_work *w)
 			    "refresh moving members") < 0)
 		return -1;
 	while (w->bound < w->nmove) {
-		int rc = bind_fresh(pool, &set, &w->fresh[w->bound], &busy);
+		int rc = pp_pool_bind_one(pool, &set, &w->fresh[w->bound],
+					  &busy);
 
 		if (rc > 0)
 			return pp_fail(EADDRNOTAVAIL, "refresh must move %s "
