@@ -70,6 +70,14 @@ $(B)/test/%: test/%.c $(TEST_UTIL) $(STATIC)
 $(B)/test/test_faults: TEST_LDFLAGS = $(foreach f,socket bind close \
 	setsockopt getrandom open read,-Wl,--wrap=$(f))
 
+# The benchmark needs no cmocka and no test/util.o.
+$(B)/test/bench: test/bench.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
+
+bench: $(B)/test/bench
+	$(B)/test/bench
+
 demo: $(B)/examples/portpool-info
 	$(B)/examples/portpool-info --open 0
 
@@ -125,5 +133,6 @@ uninstall:
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo check check-deps install uninstall clean $(B)/libportpool.pc
+.PHONY: all bench demo check check-deps install uninstall clean \
+	$(B)/libportpool.pc
 .DELETE_ON_ERROR:

@@ -1,0 +1,835 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * make bench: libportpool against the syscall floor, the kernel's own
+ * port choice and the peers' strategies (re-implemented from their
+ * documented behaviour, see ../shared/reference/peers.md).  Each scenario
+ * runs in a forked child inside its own network namespace with lo up;
+ * every strategy of a scenario runs in that process, interleaved, for
+ * BENCH_REPS repetitions (31; BENCH_QUICK=1: 5 and smaller N).  Medians
+ * and the median of per-repetition ratios are reported.  Not a test: a
+ * missed target is reported, never an exit status; only a setup failure
+ * exits non-zero.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "portpool.h"
+
+#define MAX_REPS 1001
+
+/* What the children hand back to the parent for the summary line. */
+struct results {
+	double open_default_ratio, open_kb_ratio, crowded_ratio, whole_ratio;
+	double pick_ns, rotate_ratio, refresh_ms;
+	double mem_fixed, mem_per_member;
+	double noise;
+};
+
+static struct results *res;
+static int reps = 31;
+static bool quick;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench: setup failure: %s: %s\n", what,
+		strerror(errno));
+	fflush(stdout);
+	_exit(2);
+}
+
+static void die_pp(const char *what)
+{
+	fprintf(stderr, "bench: setup failure: %s: %s\n", what,
+		portpool_error());
+	fflush(stdout);
+	_exit(2);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+	double tmp[MAX_REPS];
+
+	memcpy(tmp, v, (size_t)n * sizeof(*v));
+	qsort(tmp, (size_t)n, sizeof(*tmp), cmp_double);
+	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+}
+
+static double median_ratio(const double *a, const double *b, int n)
+{
+	double r[MAX_REPS];
+
+	for (int i = 0; i < n; i++)
+		r[i] = a[i] / b[i];
+	return median(r, n);
+}
+
+/* The peers' RNG: buffered getrandom, rejection sampling, like ours. */
+static uint32_t rbuf[1024];
+static size_t rpos = 1024;
+
+static uint32_t rnd32(void)
+{
+	if (rpos == 1024) {
+		if (getrandom(rbuf, sizeof(rbuf), 0) != sizeof(rbuf))
+			die("getrandom");
+		rpos = 0;
+	}
+	return rbuf[rpos++];
+}
+
+static uint32_t rnd_uniform(uint32_t bound)
+{
+	uint32_t min = -bound % bound, r;
+
+	do
+		r = rnd32();
+	while (r < min);
+	return r % bound;
+}
+
+static void shuffle(uint16_t *v, size_t n)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = rnd_uniform((uint32_t)i);
+		uint16_t t = v[i - 1];
+
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+}
+
+/* ---- the namespace ---- */
+
+static void write_sysctl(const char *name, const char *value)
+{
+	char path[256];
+	size_t len = strlen(value);
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(path);
+	if (!len) {
+		value = "\n";
+		len = 1;
+	}
+	if (write(fd, value, len) != (ssize_t)len)
+		die(path);
+	close(fd);
+}
+
+static void enter_netns(void)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if (unshare(CLONE_NEWNET) != 0)
+		die("unshare(CLONE_NEWNET) (not root?)");
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0)
+		die("SIOCGIFFLAGS lo");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
+		die("SIOCSIFFLAGS lo");
+	close(fd);
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		die("getrlimit");
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		die("setrlimit");
+}
+
+/* ---- the strategies: each binds n sockets into fds[] ---- */
+
+struct counts {
+	unsigned long attempts, failures;
+};
+
+static int udp_socket(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket");
+	return fd;
+}
+
+/*
+ * A socket as the library's defaults make one: with PMTU discovery
+ * omitted (one setsockopt) where this version of the library does that.
+ */
+static int floor_socket(void)
+{
+	int fd = udp_socket();
+#ifdef PORTPOOL_NO_PMTUDISC_OMIT
+	int value = IP_PMTUDISC_OMIT;
+
+	if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &value,
+		       sizeof(value)) < 0 && errno != ENOPROTOOPT &&
+	    errno != EINVAL)
+		die("setsockopt IP_MTU_DISCOVER");
+#endif
+	return fd;
+}
+
+/* 0 bound, 1 busy; anything else is a setup failure. */
+static int bind_port(int fd, unsigned port)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+		return 0;
+	if (errno == EADDRINUSE)
+		return 1;
+	die("bind");
+	return -1;
+}
+
+/*
+ * Closed UDP sockets are freed after an RCU grace period: let that work
+ * run now, not on the next strategy's clock.
+ */
+static void settle(void)
+{
+	struct timespec ts = { 0, quick ? 2000000 : 8000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/*
+ * The floor: socket + the setsockopt calls the library's defaults make +
+ * bind to a pre-drawn list of distinct free ports.
+ */
+static void floor_open(int *fds, size_t n, const uint16_t *ports)
+{
+	for (size_t i = 0; i < n; i++) {
+		fds[i] = floor_socket();
+		if (bind_port(fds[i], ports[i]) != 0)
+			die("floor: a pre-drawn port is busy");
+	}
+}
+
+static void kernel_open(int *fds, size_t n, struct counts *c)
+{
+	for (size_t i = 0; i < n; i++) {
+		fds[i] = udp_socket();
+		c->attempts++;
+		if (bind_port(fds[i], 0) != 0) {
+			c->failures++;
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+}
+
+/*
+ * Uniform draw over [first, last] with replacement, `tries` binds per
+ * member on one socket; then port 0 (PowerDNS) or a failed member.
+ */
+static void retry_open(int *fds, size_t n, unsigned first, unsigned last,
+		       int tries, bool then_kernel, struct counts *c)
+{
+	uint32_t span = last - first + 1;
+
+	for (size_t i = 0; i < n; i++) {
+		int t;
+
+		fds[i] = udp_socket();
+		for (t = 0; t < tries; t++) {
+			c->attempts++;
+			if (bind_port(fds[i], first + rnd_uniform(span)) == 0)
+				break;
+		}
+		if (t < tries)
+			continue;
+		if (then_kernel) {
+			c->attempts++;
+			if (bind_port(fds[i], 0) == 0)
+				continue;
+		}
+		c->failures++;
+		close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+/* Unbound: shuffle the range, draw without replacement, skip busy ones. */
+static void shuffle_open(int *fds, size_t n, unsigned first, unsigned last,
+			 uint16_t *scratch, struct counts *c)
+{
+	size_t navail = last - first + 1, next = 0;
+
+	for (size_t p = 0; p < navail; p++)
+		scratch[p] = (uint16_t)(first + p);
+	/* a swap-remove draw is a lazy Fisher-Yates: do it all up front */
+	shuffle(scratch, navail);
+	for (size_t i = 0; i < n; i++) {
+		fds[i] = udp_socket();
+		for (;;) {
+			if (next == navail) {
+				c->failures++;
+				close(fds[i]);
+				fds[i] = -1;
+				break;
+			}
+			c->attempts++;
+			if (bind_port(fds[i], scratch[next++]) == 0)
+				break;
+		}
+	}
+}
+
+/* ---- open scenarios ---- */
+
+enum strat { S_LIB, S_FLOOR, S_FLOOR2, S_KERNEL, S_BIND, S_PDNS, S_DNSMASQ,
+	     S_UNBOUND, S_COUNT };
+
+static const char *const strat_name[S_COUNT] = {
+	"libportpool", "floor", "floor (again)", "kernel port 0",
+	"BIND 6 tries", "PowerDNS 8+port 0", "dnsmasq 100 tries",
+	"Unbound shuffle",
+};
+
+struct open_case {
+	const char *name;
+	struct portpool_config *cfg;
+	size_t n;
+	unsigned first, last;		/* the range the peers draw from */
+	double target;			/* lib/floor, or lib/kernel */
+	bool vs_kernel;
+	double *out;
+};
+
+/* n distinct ports the library would also use (its candidates, free now). */
+static uint16_t *predraw(const struct portpool_config *cfg, unsigned first,
+			 unsigned last, size_t n, const int *busy_map)
+{
+	uint16_t *v = malloc(65536 * sizeof(*v));
+	size_t k = 0;
+
+	if (!v)
+		die("malloc");
+	for (unsigned p = first; p <= last; p++)
+		if (portpool_is_excluded(cfg, (uint16_t)p) == 0 &&
+		    !(busy_map && busy_map[p]))
+			v[k++] = (uint16_t)p;
+	if (k < n)
+		die("predraw: not enough free candidates");
+	shuffle(v, k);
+	return v;
+}
+
+static void print_header(void)
+{
+	printf("%-13s %6s  %-18s %11s %9s %9s %10s %9s\n", "scenario", "N",
+	       "strategy", "median_ms", "ratio", "attempts", "failures",
+	       "");
+}
+
+static void run_open_case(struct open_case *oc, const int *busy_map)
+{
+	double t[S_COUNT][MAX_REPS];
+	struct counts cnt[S_COUNT];
+	int *fds = malloc(oc->n * sizeof(*fds));
+	uint16_t *scratch = malloc(65536 * sizeof(*scratch));
+	uint16_t *ports;
+	double ratio, noise;
+
+	if (!fds || !scratch)
+		die("malloc");
+	memset(cnt, 0, sizeof(cnt));
+	ports = predraw(oc->cfg, oc->first, oc->last, oc->n, busy_map);
+	for (int r = 0; r < reps; r++) {
+		uint16_t order[S_COUNT];
+
+		/* a random order each repetition */
+		for (int k = 0; k < S_COUNT; k++)
+			order[k] = (uint16_t)k;
+		shuffle(order, S_COUNT);
+		for (int k = 0; k < S_COUNT; k++) {
+			int s = order[k];
+			struct portpool *pool = NULL;
+			struct portpool_stats st;
+			uint64_t t0 = now_ns();
+
+			switch (s) {
+			case S_LIB:
+				pool = portpool_open(oc->cfg);
+				break;
+			case S_FLOOR:
+			case S_FLOOR2:
+				floor_open(fds, oc->n, ports);
+				break;
+			case S_KERNEL:
+				kernel_open(fds, oc->n, &cnt[s]);
+				break;
+			case S_BIND:
+				retry_open(fds, oc->n, oc->first, oc->last, 6,
+					   false, &cnt[s]);
+				break;
+			case S_PDNS:
+				retry_open(fds, oc->n, oc->first, oc->last, 8,
+					   true, &cnt[s]);
+				break;
+			case S_DNSMASQ:
+				retry_open(fds, oc->n, oc->first, oc->last,
+					   100, false, &cnt[s]);
+				break;
+			case S_UNBOUND:
+				shuffle_open(fds, oc->n, oc->first, oc->last,
+					     scratch, &cnt[s]);
+				break;
+			}
+			t[s][r] = (double)(now_ns() - t0);
+			if (s == S_LIB) {
+				if (!pool)
+					die_pp("portpool_open");
+				portpool_stats(pool, &st);
+				cnt[s].attempts += st.bind_attempts;
+				cnt[s].failures += oc->n - st.size;
+				portpool_close(pool);
+			} else {
+				close_all(fds, oc->n);
+			}
+			settle();
+		}
+	}
+	for (int s = 0; s < S_COUNT; s++) {
+		double rr = median_ratio(t[s], t[S_FLOOR], reps);
+
+		printf("%-13s %6zu  %-18s %11.3f %9.3f %9.0f %10.1f\n",
+		       oc->name, oc->n, strat_name[s],
+		       median(t[s], reps) / 1e6, rr,
+		       (double)cnt[s].attempts / reps,
+		       (double)cnt[s].failures / reps);
+	}
+	noise = median_ratio(t[S_FLOOR2], t[S_FLOOR], reps);
+	ratio = median_ratio(t[S_LIB], oc->vs_kernel ? t[S_KERNEL] :
+			     t[S_FLOOR], reps);
+	printf("%-13s %6zu  => lib/%s = %.3f  target <= %.2f  %s   "
+	       "(noise floor/floor = %.3f; attempts, failures per rep)\n\n",
+	       oc->name, oc->n, oc->vs_kernel ? "kernel" : "floor", ratio,
+	       oc->target, ratio <= oc->target ? "PASS" : "MISS", noise);
+	*oc->out = ratio;
+	if (oc->out == &res->open_default_ratio)
+		res->noise = noise;
+	free(ports);
+	free(scratch);
+	free(fds);
+}
+
+static struct portpool_config *new_cfg(void)
+{
+	struct portpool_config *cfg = portpool_config_new();
+
+	if (!cfg)
+		die_pp("portpool_config_new");
+	return cfg;
+}
+
+static void scen_open_default(void)
+{
+	struct portpool_config *cfg = new_cfg();
+	struct open_case oc = { "open-default", cfg, quick ? 1000 : 2500,
+				49152, 65535, 1.10, false,
+				&res->open_default_ratio };
+
+	write_sysctl("ip_local_port_range", "49152 65535");
+	if (portpool_config_set_size(cfg, (unsigned)oc.n) < 0)
+		die_pp("set_size");
+	run_open_case(&oc, NULL);
+	portpool_config_free(cfg);
+}
+
+static void scen_open_kb(void)
+{
+	struct portpool_config *cfg = new_cfg();
+	struct open_case oc = { "open-kb", cfg, quick ? 1000 : 2500,
+				1024, 5000, 1.15, false,
+				&res->open_kb_ratio };
+
+	write_sysctl("ip_local_port_range", "1024 5000");
+	if (portpool_config_set_size(cfg, (unsigned)oc.n) < 0 ||
+	    portpool_config_set_max_user_port(cfg, 5000) < 0)
+		die_pp("config");
+	run_open_case(&oc, NULL);
+	portpool_config_free(cfg);
+}
+
+static void scen_crowded(void)
+{
+	struct portpool_config *cfg = new_cfg();
+	struct open_case oc = { "crowded", cfg, quick ? 200 : 500,
+				49152, 65535, 1.5, true,
+				&res->crowded_ratio };
+	size_t range = 65535 - 49152 + 1, nbusy = range * 95 / 100;
+	uint16_t *all = malloc(range * sizeof(*all));
+	int *busy_fd = malloc(nbusy * sizeof(*busy_fd));
+	int *busy_map = calloc(65536, sizeof(*busy_map));
+
+	if (!all || !busy_fd || !busy_map)
+		die("malloc");
+	raise_nofile();
+	write_sysctl("ip_local_port_range", "49152 65535");
+	for (size_t i = 0; i < range; i++)
+		all[i] = (uint16_t)(49152 + i);
+	shuffle(all, range);
+	for (size_t i = 0; i < nbusy; i++) {
+		busy_fd[i] = udp_socket();
+		if (bind_port(busy_fd[i], all[i]) != 0)
+			die("crowded: bind");
+		busy_map[all[i]] = 1;
+	}
+	if (portpool_config_set_size(cfg, (unsigned)oc.n) < 0)
+		die_pp("set_size");
+	printf("crowded: %zu of %zu ports of 49152-65535 held by other "
+	       "sockets\n", nbusy, range);
+	run_open_case(&oc, busy_map);
+	close_all(busy_fd, nbusy);
+	portpool_config_free(cfg);
+	free(busy_map);
+	free(busy_fd);
+	free(all);
+}
+
+static void scen_whole(void)
+{
+	struct portpool_config *cfg = new_cfg();
+	struct open_case oc = { "whole-range", cfg, 0, 50000, 51999, 1.10,
+				false, &res->whole_ratio };
+	long n;
+
+	if (portpool_config_set_range(cfg, 50000, 51999) < 0 ||
+	    portpool_config_set_flags(cfg, PORTPOOL_NO_HOST_SOURCES) < 0)
+		die_pp("config");
+	n = portpool_available(cfg);
+	if (n <= 0)
+		die_pp("portpool_available");
+	oc.n = (size_t)n;
+	if (portpool_config_set_size(cfg, (unsigned)n) < 0)
+		die_pp("set_size");
+	write_sysctl("ip_local_port_range", "50000 51999");
+	run_open_case(&oc, NULL);
+	portpool_config_free(cfg);
+}
+
+/* ---- pick, rotate, refresh, memory ---- */
+
+static struct portpool *open_pool(size_t n)
+{
+	struct portpool_config *cfg = new_cfg();
+	struct portpool *pool;
+
+	if (portpool_config_set_size(cfg, (unsigned)n) < 0)
+		die_pp("set_size");
+	pool = portpool_open(cfg);
+	if (!pool)
+		die_pp("portpool_open");
+	portpool_config_free(cfg);
+	return pool;
+}
+
+static void scen_pick(void)
+{
+	long calls = quick ? 1000000 : 10000000;
+	struct portpool *pool = open_pool(2500);
+	double t[MAX_REPS];
+	int r_reps = quick ? 3 : 5;
+	volatile int sink = 0;
+
+	for (int r = 0; r < r_reps; r++) {
+		uint64_t t0 = now_ns();
+
+		for (long i = 0; i < calls; i++)
+			sink += portpool_pick(pool);
+		t[r] = (double)(now_ns() - t0) / (double)calls;
+	}
+	(void)sink;
+	res->pick_ns = median(t, r_reps);
+	printf("%-13s %6d  %ld portpool_pick per rep, %d reps: median "
+	       "%.2f ns/call  target <= 20 ns  %s\n\n", "pick", 2500, calls,
+	       r_reps, res->pick_ns, res->pick_ns <= 20 ? "PASS" : "MISS");
+	portpool_close(pool);
+}
+
+static void scen_rotate(void)
+{
+	size_t n = 2500, ops = quick ? 1000 : 10000;
+	int rot_reps = quick ? 5 : (reps < 15 ? reps : 15);
+	double tl[MAX_REPS], tf[MAX_REPS];
+	struct portpool_config *cfg = new_cfg();
+	int *fds = malloc(n * sizeof(*fds));
+	uint16_t *ports;
+	size_t nports = 0;
+
+	if (!fds)
+		die("malloc");
+	for (unsigned p = 49152; p <= 65535; p++)
+		if (portpool_is_excluded(cfg, (uint16_t)p) == 0)
+			nports++;
+	ports = predraw(cfg, 49152, 65535, n, NULL);
+	for (int r = 0; r < rot_reps; r++) {
+		for (int k = 0; k < 2; k++) {
+			uint64_t t0;
+
+			if ((k + r) % 2 == 0) {
+				struct portpool *pool = open_pool(n);
+
+				t0 = now_ns();
+				for (size_t i = 0; i < ops; i++)
+					if (portpool_rotate(pool, i % n) < 0)
+						die_pp("portpool_rotate");
+				tl[r] = (double)(now_ns() - t0);
+				portpool_close(pool);
+				settle();
+				continue;
+			}
+			/*
+			 * The floor: the same 2,500 held, each op binds a
+			 * new socket to a free port then closes the old one;
+			 * the old port goes to the back of the free queue.
+			 */
+			floor_open(fds, n, ports);
+			t0 = now_ns();
+			{
+				size_t head = n;
+
+				for (size_t i = 0; i < ops; i++) {
+					size_t j = i % n;
+					int fd = floor_socket();
+					uint16_t old = ports[j];
+
+					if (bind_port(fd, ports[head]) != 0)
+						die("rotate floor: busy");
+					close(fds[j]);
+					fds[j] = fd;
+					ports[j] = ports[head];
+					ports[head] = old;
+					head = head + 1 < nports ? head + 1 : n;
+				}
+			}
+			tf[r] = (double)(now_ns() - t0);
+			close_all(fds, n);
+			settle();
+		}
+	}
+	res->rotate_ratio = median_ratio(tl, tf, rot_reps);
+	printf("%-13s %6zu  %zu rotations per rep, %d reps: lib %.3f ms "
+	       "(%.2f us/op), floor %.3f ms (%.2f us/op)\n", "rotate", n, ops,
+	       rot_reps, median(tl, rot_reps) / 1e6,
+	       median(tl, rot_reps) / 1e3 / (double)ops,
+	       median(tf, rot_reps) / 1e6,
+	       median(tf, rot_reps) / 1e3 / (double)ops);
+	printf("%-13s %6zu  => lib/floor = %.3f  target <= 1.20  %s\n\n",
+	       "rotate", n, res->rotate_ratio,
+	       res->rotate_ratio <= 1.20 ? "PASS" : "MISS");
+	portpool_config_free(cfg);
+	free(ports);
+	free(fds);
+}
+
+static void scen_refresh(void)
+{
+	size_t n = quick ? 1000 : 2500;
+	double t[MAX_REPS];
+	char buf[16];
+
+	for (int r = 0; r < reps; r++) {
+		struct portpool *pool = open_pool(n);
+		uint16_t port = portpool_port(pool, rnd_uniform((uint32_t)n));
+		uint64_t t0;
+		int moved;
+
+		settle();
+		snprintf(buf, sizeof(buf), "%u", (unsigned)port);
+		write_sysctl("ip_local_reserved_ports", buf);
+		t0 = now_ns();
+		moved = portpool_refresh(pool);
+		t[r] = (double)(now_ns() - t0);
+		if (moved != 1)
+			die_pp("portpool_refresh did not move one member");
+		write_sysctl("ip_local_reserved_ports", "");
+		portpool_close(pool);
+	}
+	res->refresh_ms = median(t, reps) / 1e6;
+	printf("%-13s %6zu  one port newly reserved, %d reps: median %.3f ms  "
+	       "target <= 2 ms  %s\n\n", "refresh", n, reps, res->refresh_ms,
+	       res->refresh_ms <= 2 ? "PASS" : "MISS");
+}
+
+static double heap_held(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return (double)mi.uordblks + (double)mi.hblkhd;
+}
+
+static double pool_heap(size_t n)
+{
+	struct portpool_config *cfg = new_cfg();
+	struct portpool *pool;
+	double before, after;
+
+	if (portpool_config_set_size(cfg, (unsigned)n) < 0)
+		die_pp("set_size");
+	before = heap_held();
+	pool = portpool_open(cfg);
+	after = heap_held();
+	if (!pool)
+		die_pp("portpool_open");
+	portpool_close(pool);
+	portpool_config_free(cfg);
+	return after - before;
+}
+
+static void scen_memory(void)
+{
+	size_t n1 = 100, n2 = 2500;
+	double h1, h2, per, fixed;
+
+	pool_heap(n1);			/* warm stdio and malloc up */
+	h1 = pool_heap(n1);
+	h2 = pool_heap(n2);
+	per = (h2 - h1) / (double)(n2 - n1);
+	fixed = h1 - per * (double)n1;
+	res->mem_per_member = per;
+	res->mem_fixed = fixed;
+	printf("%-13s %6s  heap held by an open pool (mallinfo2): N=%zu %.0f B,"
+	       " N=%zu %.0f B\n", "memory", "", n1, h1, n2, h2);
+	printf("%-13s %6s  => fixed %.0f B + %.2f B/member (+ one mmap'd "
+	       "4096 B random page, not heap)  target <= 32768 B + 16 "
+	       "B/member  %s\n\n", "memory", "", fixed, per,
+	       fixed <= 32768 && per <= 16 ? "PASS" : "MISS");
+}
+
+/* ---- driver ---- */
+
+static void run_scenario(void (*fn)(void))
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		enter_netns();
+		fn();
+		fflush(stdout);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench: a scenario failed (status %d)\n",
+			status);
+		exit(2);
+	}
+}
+
+int main(void)
+{
+	const char *q = getenv("BENCH_QUICK"), *r = getenv("BENCH_REPS");
+	uint64_t t0 = now_ns();
+
+	quick = q && *q && strcmp(q, "0") != 0;
+	reps = quick ? 5 : 31;
+	if (r && *r) {
+		reps = atoi(r);
+		if (reps < 1 || reps > MAX_REPS) {
+			fprintf(stderr, "bench: BENCH_REPS must be 1-%d\n",
+				MAX_REPS);
+			return 2;
+		}
+	}
+	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED)
+		die("mmap");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("floor = socket + %s + bind to pre-drawn free ports\n",
+#ifdef PORTPOOL_NO_PMTUDISC_OMIT
+	       "setsockopt(IP_MTU_DISCOVER, IP_PMTUDISC_OMIT)"
+#else
+	       "no setsockopt"
+#endif
+	       );
+	printf("libportpool bench: %d reps%s; times are medians, ratios the "
+	       "median of per-rep ratios to the floor\n\n", reps,
+	       quick ? " (BENCH_QUICK)" : "");
+	print_header();
+	run_scenario(scen_open_default);
+	run_scenario(scen_open_kb);
+	run_scenario(scen_crowded);
+	run_scenario(scen_whole);
+	run_scenario(scen_pick);
+	run_scenario(scen_rotate);
+	run_scenario(scen_refresh);
+	run_scenario(scen_memory);
+	printf("noise: floor vs identical floor (open-default) = %.3f "
+	       "(median of per-rep ratios; 1.000 is no noise)\n",
+	       res->noise);
+	printf("total %.1f s\n", (double)(now_ns() - t0) / 1e9);
+	printf("open_default_ratio=%.3f open_kb_ratio=%.3f crowded_ratio=%.3f "
+	       "whole_ratio=%.3f pick_ns=%.2f rotate_ratio=%.3f "
+	       "refresh_ms=%.3f mem_fixed_bytes=%.0f "
+	       "mem_per_member_bytes=%.2f\n", res->open_default_ratio,
+	       res->open_kb_ratio, res->crowded_ratio, res->whole_ratio,
+	       res->pick_ns, res->rotate_ratio, res->refresh_ms,
+	       res->mem_fixed, res->mem_per_member);
+	return 0;
+}
