@@ -81,6 +81,41 @@ bench: $(B)/test/bench
 demo: $(B)/examples/portpool-info
 	$(B)/examples/portpool-info --open 0
 
+# Hardening, run by CI after make check: the test programs under
+# AddressSanitizer + UndefinedBehaviorSanitizer and under valgrind, the
+# threads test under ThreadSanitizer, and two static analysers.
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full \
+	--child-silent-after-fork=yes \
+	--errors-for-leak-kinds=definite,indirect
+TIDY_CHECKS := -*,clang-analyzer-*,bugprone-*,-bugprone-easily-swappable-parameters,\
+	-bugprone-reserved-identifier,-bugprone-narrowing-conversions,\
+	-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,\
+	-clang-analyzer-valist.Uninitialized
+
+test-programs: $(TESTS)
+
+check-asan:
+	$(MAKE) -s B=build-asan CC=clang LDFLAGS='$(SAN)' \
+		CFLAGS='-O1 -g -fno-omit-frame-pointer $(SAN)' test-programs
+	@sh test/run.sh $(TESTS:$(B)/%=build-asan/%)
+
+check-valgrind: $(TESTS)
+	@sh test/run.sh $(foreach t,$(TESTS),"$(VALGRIND) $(t)")
+
+check-tsan:
+	$(MAKE) -s B=build-tsan CC=clang LDFLAGS=-fsanitize=thread \
+		CFLAGS='-O1 -g -fsanitize=thread' build-tsan/test/test_threads
+	build-tsan/test/test_threads
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --std=c11 -Iinclude -Ilib \
+		--enable=warning,portability,performance \
+		--suppress=missingIncludeSystem lib examples
+	clang-tidy --quiet --warnings-as-errors='*' \
+		-checks='$(subst $(eval) ,,$(TIDY_CHECKS))' $(LIB_SRC) -- \
+		$(CPPFLAGS_ALL) -std=c11 2>/dev/null
+
 # The packages the tests use, installed when missing (see test/deps.sh).
 check-deps:
 	@sh test/deps.sh
@@ -134,5 +169,6 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all bench demo check check-deps install uninstall clean \
+	test-programs check-asan check-valgrind check-tsan lint \
 	$(B)/libportpool.pc
 .DELETE_ON_ERROR:
