@@ -81,6 +81,50 @@ bench: $(B)/test/bench
 demo: $(B)/examples/portpool-info
 	$(B)/examples/portpool-info --open 0
 
+# ---- fuzz: libFuzzer targets (test/fuzz/) --------------------------------
+#   make fuzz [FUZZ_SECONDS=60]   each target, clang sanitizers, on a scratch
+#                                 copy of its corpus in $(B)/fuzz/corpus-NAME
+# The replay binaries run a target's corpus with $(CC) and no libFuzzer;
+# FUZZ_CHECKS holds one run.sh command per target, for `make check`.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined
+FUZZ_TARGETS := $(patsubst test/fuzz/%.c,%,$(wildcard test/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(B)/fuzz/%)
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(B)/fuzz/replay_%)
+FUZZ_CHECKS  := $(foreach t,$(FUZZ_TARGETS),\
+		"$(B)/fuzz/replay_$(t) test/fuzz/corpus/$(t)")
+
+$(B)/fuzz/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/fuzz.h $(LIB_SRC) lib/*.h \
+		include/portpool.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS_ALL) -Ilib -std=c11 $(WARNINGS) -g -O1 \
+		$(FUZZ_SAN) -o $@ $< $(LIB_SRC) -lm
+
+$(B)/fuzz/replay_%: test/fuzz/%.c test/fuzz/replay.c test/fuzz/fuzz.h \
+		$(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Ilib $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< \
+		test/fuzz/replay.c $(STATIC) -lm
+
+fuzz: $(FUZZ_BIN)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		rm -rf $(B)/fuzz/corpus-$$t; \
+		mkdir -p $(B)/fuzz/corpus-$$t $(B)/fuzz/artifacts-$$t; \
+		cp test/fuzz/corpus/$$t/* $(B)/fuzz/corpus-$$t/; \
+		echo "fuzz $$t: $(FUZZ_SECONDS)s"; \
+		$(B)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=$(B)/fuzz/artifacts-$$t/ \
+			-print_final_stats=1 $(B)/fuzz/corpus-$$t; \
+	done
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@sh test/run.sh $(FUZZ_CHECKS)
+
+.PHONY: fuzz fuzz-replay
+# ---- end fuzz ---------------------------------------------------------------
+
 # Hardening, run by CI after make check: the test programs under
 # AddressSanitizer + UndefinedBehaviorSanitizer and under valgrind, the
 # threads test under ThreadSanitizer, and two static analysers.
@@ -97,8 +141,10 @@ test-programs: $(TESTS)
 
 check-asan:
 	$(MAKE) -s B=build-asan CC=clang LDFLAGS='$(SAN)' \
-		CFLAGS='-O1 -g -fno-omit-frame-pointer $(SAN)' test-programs
-	@sh test/run.sh $(TESTS:$(B)/%=build-asan/%)
+		CFLAGS='-O1 -g -fno-omit-frame-pointer $(SAN)' test-programs \
+		$(FUZZ_REPLAY:$(B)/%=build-asan/%)
+	@sh test/run.sh $(TESTS:$(B)/%=build-asan/%) \
+		$(subst $(B)/fuzz,build-asan/fuzz,$(FUZZ_CHECKS))
 
 check-valgrind: $(TESTS)
 	@sh test/run.sh $(foreach t,$(TESTS),"$(VALGRIND) $(t)")
@@ -120,8 +166,8 @@ lint:
 check-deps:
 	@sh test/deps.sh
 
-check: check-deps all $(TESTS)
-	@sh test/run.sh $(TESTS) \
+check: check-deps all $(TESTS) $(FUZZ_REPLAY)
+	@sh test/run.sh $(TESTS) $(FUZZ_CHECKS) \
 		"sh test/check-man.sh $(SHARED) $(MAN_PAGES)" \
 		"sh test/check-install.sh"
 

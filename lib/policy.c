@@ -88,7 +88,9 @@ static int set_range(const struct line *at, const char *value,
 		policy->range_source = PP_RANGE_SYSTEM;
 		return 0;
 	}
-	if (!strchr(value, '-') || strpbrk(value, ", \t") ||
+	/* Exactly "A-B": digits, one '-', digits; nothing else. */
+	if (strspn(value, "0123456789-") != strlen(value) ||
+	    !strchr(value, '-') || strchr(value, '-') != strrchr(value, '-') ||
 	    pp_parse_port_list(value, strlen(value), false, &span, &err) < 0)
 		return bad(at, "range: \"%s\" is not maxuserport, system or "
 			   "A-B with ports 1-65535 and A <= B", value);

@@ -138,6 +138,7 @@ static void bad_files(void **state)
 	bad_file("policy-no-equals.conf", "1", "key = value");
 	bad_file("policy-size-zero.conf", "1", "pool_size");
 	bad_file("policy-bad-range.conf", "1", "1-2-3");
+	bad_file("policy-range-cr.conf", "1", "range");
 }
 
 static void huge_line_refused(void **state)
