@@ -156,10 +156,11 @@ static int refresh_bind(struct portpool *pool, struct refresh_work *w)
 
 		if (rc > 0)
 			return pp_fail(EADDRNOTAVAIL, "refresh must move %s "
-				       "members but found a free candidate "
+				       "member%s but found a free candidate "
 				       "port for only %s (%s busy): the pool "
 				       "is unchanged",
 				       pp_grouped(w->nmove, a),
+				       w->nmove == 1 ? "" : "s",
 				       pp_grouped(w->bound, b),
 				       pp_grouped(busy, c));
 		if (rc < 0)
