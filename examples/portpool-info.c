@@ -99,7 +99,23 @@ static const char *grade(double stddev)
 	return stddev >= 3980 ? "GREAT" : stddev >= 296 ? "GOOD" : "POOR";
 }
 
-static void print_census(const struct portpool_census *c, int json)
+/* The ports a source removes from the range, as "4500,8080-8090". */
+static char *source_ranges(const struct portpool_config *cfg, int source)
+{
+	int len = portpool_source_ranges(cfg, source, NULL, 0);
+	char *list = len < 0 ? NULL : malloc((size_t)len + 1);
+
+	if (!list || portpool_source_ranges(cfg, source, list,
+					    (size_t)len + 1) < 0) {
+		fprintf(stderr, "portpool-info: %s\n", len < 0 ?
+			portpool_error() : "out of memory");
+		exit(1);
+	}
+	return list;
+}
+
+static void print_census(const struct portpool_config *cfg,
+			 const struct portpool_census *c, int json)
 {
 	if (json) {
 		printf("{\"range\":{\"first\":%u,\"last\":%u,\"source\":\"%s\","
@@ -107,9 +123,13 @@ static void print_census(const struct portpool_census *c, int json)
 		       c->first, c->last, c->range_source, c->range_ports,
 		       c->excluded);
 		for (int s = PORTPOOL_SOURCE_CALLER; s < PORTPOOL_SOURCE_COUNT;
-		     s++)
-			printf(",\"%s\":%lu", portpool_source_name(s),
-			       c->removed[s]);
+		     s++) {
+			char *list = source_ranges(cfg, s);
+
+			printf(",\"%s\":{\"ports\":%lu,\"ranges\":\"%s\"}",
+			       portpool_source_name(s), c->removed[s], list);
+			free(list);
+		}
 		printf("},\"candidates\":%lu,\"fresh_bits\":%.2f,"
 		       "\"weak\":%s,\"size\":%u", c->candidates,
 		       c->fresh_bits, c->weak ? "true" : "false", c->size);
@@ -118,8 +138,15 @@ static void print_census(const struct portpool_census *c, int json)
 	printf("effective range:  %u-%u (%lu ports, range source %s)\n",
 	       c->first, c->last, c->range_ports, c->range_source);
 	printf("excluded:         %lu of them, by source:\n", c->excluded);
-	for (int s = PORTPOOL_SOURCE_CALLER; s < PORTPOOL_SOURCE_COUNT; s++)
-		printf("  %-32s %lu\n", portpool_source_name(s), c->removed[s]);
+	for (int s = PORTPOOL_SOURCE_CALLER; s < PORTPOOL_SOURCE_COUNT; s++) {
+		char *list = source_ranges(cfg, s);
+
+		/* A long list is cut: --json has it whole. */
+		printf("  %-31s %5lu  %.40s%s\n", portpool_source_name(s),
+		       c->removed[s], list[0] ? list : "-",
+		       strlen(list) > 40 ? "..." : "");
+		free(list);
+	}
 	printf("candidates:       %lu (%.2f bits per fresh port%s)\n",
 	       c->candidates, floor(c->fresh_bits * 100) / 100,
 	       c->weak ? "; weak: under 16384 candidates, BIND's advice" : "");
@@ -332,7 +359,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "portpool-info: %s\n", portpool_error());
 		return 1;
 	}
-	print_census(&census, json);
+	print_census(cfg, &census, json);
 	if (port >= 0) {
 		struct portpool_explanation why;
 

@@ -154,6 +154,9 @@ int portpool_explain(const struct portpool_config *cfg, uint16_t port,
 int portpool_census(const struct portpool_config *cfg,
 		    struct portpool_census *census);
 const char *portpool_source_name(enum portpool_source source);
+int portpool_source_ranges(const struct portpool_config *cfg,
+			   enum portpool_source source, char *buf,
+			   size_t size);
 
 /* The pool. */
 struct portpool *portpool_open(const struct portpool_config *cfg);

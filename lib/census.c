@@ -5,6 +5,7 @@
  * that log what they are about to do.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -188,4 +189,76 @@ PP_EXPORT int portpool_census(const struct portpool_config *cfg,
 	census->weak = census->fresh_bits < PORTPOOL_WEAK_BITS;
 	free(cand);
 	return 0;
+}
+
+/* Append "a" or "a-b" to buf, snprintf style: the length it would have. */
+static size_t append_span(char *buf, size_t size, size_t used, unsigned first,
+			  unsigned last)
+{
+	char item[16];
+	int n = first == last ?
+		snprintf(item, sizeof(item), "%s%u", used ? "," : "", first) :
+		snprintf(item, sizeof(item), "%s%u-%u", used ? "," : "", first,
+			 last);
+
+	if (used < size)
+		snprintf(buf + used, size - used, "%s", item);
+	return used + (size_t)n;
+}
+
+/*
+ * The ports one source excludes inside the effective range, in the
+ * reservation list form ("4500,8080-8090"), so that an administrator
+ * sees the ranges and can paste them.  For PORTPOOL_SOURCE_RANGE: the
+ * effective range itself.  snprintf style: the full length is returned
+ * even when buf is too small, and buf is always terminated.
+ */
+PP_EXPORT int portpool_source_ranges(const struct portpool_config *cfg,
+				     enum portpool_source source, char *buf,
+				     size_t size)
+{
+	struct portpool_config defaults;
+	struct pp_exclusions ex;
+	uint16_t first, last;
+	size_t used = 0;
+
+	if ((unsigned)source >= PORTPOOL_SOURCE_COUNT)
+		return pp_fail(EINVAL, "portpool_source_ranges: source %d is "
+			       "not one of 0-%d", (int)source,
+			       PORTPOOL_SOURCE_COUNT - 1);
+	if (!buf && size)
+		return pp_fail(EINVAL, "portpool_source_ranges: buf is NULL "
+			       "with size %zu", size);
+	if (!cfg) {
+		pp_config_init(&defaults);
+		cfg = &defaults;
+	}
+	if (pp_exclusions_load(cfg, &ex) < 0)
+		return -1;
+	if (pp_range_resolve(cfg, &ex.policy, &first, &last) < 0) {
+		int err = errno;
+
+		pp_exclusions_free(&ex);
+		errno = err;
+		return -1;
+	}
+	if (size)
+		buf[0] = '\0';
+	if (source == PORTPOOL_SOURCE_RANGE)
+		used = append_span(buf, size, 0, first, last);
+	for (size_t i = 0; source != PORTPOOL_SOURCE_RANGE &&
+			   i < ex.src[source].n; i++) {
+		unsigned lo = ex.src[source].span[i].first;
+		unsigned hi = ex.src[source].span[i].last;
+
+		lo = lo < first ? first : lo;
+		hi = hi > last ? last : hi;
+		if (lo <= hi)
+			used = append_span(buf, size, used, lo, hi);
+	}
+	pp_exclusions_free(&ex);
+	if (used > INT_MAX)
+		return pp_fail(EOVERFLOW, "portpool_source_ranges: the list "
+			       "is too long to count in an int");
+	return (int)used;
 }

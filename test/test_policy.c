@@ -298,6 +298,32 @@ static void census_counts(void **state)
 	assert_true(fabs(c.fresh_bits - log2(1984)) < 1e-9);
 	assert_true(fabs(c.pick_bits - log2(2500)) < 1e-9);
 	assert_int_equal(c.weak, 1);
+	/* the ranges behind the counts, in the reservation list form */
+	{
+		static const char *const want[PORTPOOL_SOURCE_COUNT] = {
+			[PORTPOOL_SOURCE_RANGE] = "8000-9999",
+			[PORTPOOL_SOURCE_CALLER] = "8080,9000-9009",
+			[PORTPOOL_SOURCE_KERNEL] = "8080,9148-9150",
+			[PORTPOOL_SOURCE_POLICY] = "",
+			[PORTPOOL_SOURCE_WELL_KNOWN] = "8472,9993",
+			[PORTPOOL_SOURCE_ETC_SERVICES] = "",
+		};
+		char buf[64];
+
+		for (int s = 0; s < PORTPOOL_SOURCE_COUNT; s++) {
+			assert_int_equal(portpool_source_ranges(cfg, s, buf,
+				sizeof(buf)), (int)strlen(want[s]));
+			assert_string_equal(buf, want[s]);
+		}
+		/* snprintf style: the whole length, a cut, terminated */
+		assert_int_equal(portpool_source_ranges(cfg,
+			PORTPOOL_SOURCE_CALLER, buf, 5), 14);
+		assert_string_equal(buf, "8080");
+		assert_int_equal(portpool_source_ranges(cfg,
+			PORTPOOL_SOURCE_CALLER, NULL, 0), 14);
+		assert_failed_with(portpool_source_ranges(cfg,
+			PORTPOOL_SOURCE_COUNT, buf, sizeof(buf)), EINVAL);
+	}
 	assert_int_equal(portpool_config_set_range(cfg, 40000, 59999), 0);
 	assert_int_equal(portpool_census(cfg, &c), 0);
 	/* 20,000 less Tailscale 41641 and WireGuard 51820 */
