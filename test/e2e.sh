@@ -10,8 +10,9 @@
 #      and socat still binds UDP 4500, 20 runs out of 20;
 #   c. give-back without restart: a port the daemon holds is reserved,
 #      SIGHUP, and socat binds it within a second.
-# It installs unbound, socat and tcpdump with apt-get when missing.  One
-# line per scenario, then "e2e: N passed, M failed"; exit 1 on a failure.
+# It installs unbound, socat, tcpdump and iproute2 with apt-get when
+# missing.  One line per scenario, then "e2e: N passed, M failed"; exit 1
+# on a failure.
 # A scenario that cannot run is a SKIP, or a FAIL when CI=true.
 #
 # Usage: sh test/e2e.sh        (from anywhere; B=dir picks the build dir)
@@ -53,8 +54,6 @@ if [ "$(id -u)" != 0 ]; then
 elif ! command -v unshare >/dev/null 2>&1 ||
      ! unshare -n true 2>/dev/null; then
 	can_run="cannot make a network namespace"
-elif ! command -v ip >/dev/null 2>&1 || ! command -v ss >/dev/null 2>&1; then
-	can_run="iproute2 (ip, ss) missing"
 elif ! make -s "B=$B" all >"$TMP/make.log" 2>&1; then
 	can_run="make failed: $(tail -n 1 "$TMP/make.log")"
 fi
@@ -63,6 +62,7 @@ missing=
 command -v unbound >/dev/null 2>&1 || missing="$missing unbound"
 command -v socat >/dev/null 2>&1 || missing="$missing socat"
 command -v tcpdump >/dev/null 2>&1 || missing="$missing tcpdump"
+command -v ss >/dev/null 2>&1 || missing="$missing iproute2"
 if [ -z "$can_run" ] && [ -n "$missing" ]; then
 	echo "installing:$missing"
 	DEBIAN_FRONTEND=noninteractive
@@ -73,6 +73,10 @@ if [ -z "$can_run" ] && [ -n "$missing" ]; then
 		>>"$TMP/apt.log" 2>&1 ||
 		echo "apt-get could not install:$missing" \
 		     "($(tail -n 1 "$TMP/apt.log"))"
+fi
+if [ -z "$can_run" ] &&
+   { ! command -v ip >/dev/null 2>&1 || ! command -v ss >/dev/null 2>&1; }; then
+	can_run="iproute2 (ip, ss) missing"
 fi
 
 # Run scenario script $2 in a fresh namespace with lo up; at most $3 s.
