@@ -104,16 +104,9 @@ PP_EXPORT int portpool_explain(const struct portpool_config *cfg,
 
 	if (!why)
 		return pp_fail(EINVAL, "portpool_explain: why is NULL");
-	if (!cfg) {
-		pp_config_init(&defaults);
-		cfg = &defaults;
-	}
-	if (pp_exclusions_load(cfg, &ex) < 0)
+	cfg = pp_config_or_defaults(cfg, &defaults);
+	if (pp_sources_load(cfg, &ex, &first, &last) < 0)
 		return -1;
-	if (pp_range_resolve(cfg, &ex.policy, &first, &last) < 0) {
-		rc = -1;
-		goto out;
-	}
 	memset(why, 0, sizeof(*why));
 	why->port = port;
 	if (port < first || port > last)
@@ -159,10 +152,7 @@ PP_EXPORT int portpool_census(const struct portpool_config *cfg,
 
 	if (!census)
 		return pp_fail(EINVAL, "portpool_census: census is NULL");
-	if (!cfg) {
-		pp_config_init(&defaults);
-		cfg = &defaults;
-	}
+	cfg = pp_config_or_defaults(cfg, &defaults);
 	cand = malloc(sizeof(*cand));
 	if (!cand)
 		return pp_fail(ENOMEM, "out of memory for the candidate set");
@@ -191,21 +181,6 @@ PP_EXPORT int portpool_census(const struct portpool_config *cfg,
 	return 0;
 }
 
-/* Append "a" or "a-b" to buf, snprintf style: the length it would have. */
-static size_t append_span(char *buf, size_t size, size_t used, unsigned first,
-			  unsigned last)
-{
-	char item[16];
-	int n = first == last ?
-		snprintf(item, sizeof(item), "%s%u", used ? "," : "", first) :
-		snprintf(item, sizeof(item), "%s%u-%u", used ? "," : "", first,
-			 last);
-
-	if (used < size)
-		snprintf(buf + used, size - used, "%s", item);
-	return used + (size_t)n;
-}
-
 /*
  * The ports one source excludes inside the effective range, in the
  * reservation list form ("4500,8080-8090"), so that an administrator
@@ -229,32 +204,17 @@ PP_EXPORT int portpool_source_ranges(const struct portpool_config *cfg,
 	if (!buf && size)
 		return pp_fail(EINVAL, "portpool_source_ranges: buf is NULL "
 			       "with size %zu", size);
-	if (!cfg) {
-		pp_config_init(&defaults);
-		cfg = &defaults;
-	}
-	if (pp_exclusions_load(cfg, &ex) < 0)
+	cfg = pp_config_or_defaults(cfg, &defaults);
+	if (pp_sources_load(cfg, &ex, &first, &last) < 0)
 		return -1;
-	if (pp_range_resolve(cfg, &ex.policy, &first, &last) < 0) {
-		int err = errno;
+	if (source == PORTPOOL_SOURCE_RANGE) {
+		struct pp_span whole = { first, last };
+		struct pp_portlist range = { &whole, 1, 1 };
 
-		pp_exclusions_free(&ex);
-		errno = err;
-		return -1;
-	}
-	if (size)
-		buf[0] = '\0';
-	if (source == PORTPOOL_SOURCE_RANGE)
-		used = append_span(buf, size, 0, first, last);
-	for (size_t i = 0; source != PORTPOOL_SOURCE_RANGE &&
-			   i < ex.src[source].n; i++) {
-		unsigned lo = ex.src[source].span[i].first;
-		unsigned hi = ex.src[source].span[i].last;
-
-		lo = lo < first ? first : lo;
-		hi = hi > last ? last : hi;
-		if (lo <= hi)
-			used = append_span(buf, size, used, lo, hi);
+		used = pp_portlist_format(&range, first, last, buf, size);
+	} else {
+		used = pp_portlist_format(&ex.src[source], first, last, buf,
+					  size);
 	}
 	pp_exclusions_free(&ex);
 	if (used > INT_MAX)

@@ -59,6 +59,17 @@ void pp_config_release(struct portpool_config *cfg)
 	cfg->policy_path = NULL;
 }
 
+/* The calls that take a config treat NULL as "the defaults". */
+const struct portpool_config *
+pp_config_or_defaults(const struct portpool_config *cfg,
+		      struct portpool_config *defaults)
+{
+	if (cfg)
+		return cfg;
+	pp_config_init(defaults);
+	return defaults;
+}
+
 static int need_config(const struct portpool_config *cfg, const char *fn)
 {
 	if (cfg)
@@ -231,6 +242,11 @@ PP_EXPORT int portpool_config_set_address(struct portpool_config *cfg,
 	hints.ai_flags = AI_NUMERICHOST;
 	hints.ai_socktype = SOCK_DGRAM;
 	rc = getaddrinfo(numeric_address, NULL, &hints, &res);
+	if (rc == EAI_MEMORY)
+		return pp_fail(ENOMEM, "out of memory parsing an address");
+	if (rc == EAI_SYSTEM)
+		return pp_fail(errno, "cannot parse address \"%s\": %s",
+			       numeric_address, strerror(errno));
 	if (rc != 0)
 		return pp_fail(EINVAL, "address \"%s\" is not a numeric IPv4 "
 			       "or IPv6 address", numeric_address);

@@ -147,21 +147,19 @@ fail:
 	return -1;
 }
 
-/* How many ports of [first, last] a list holds. */
-static unsigned long count_within(const struct pp_portlist *list,
-				  unsigned first, unsigned last)
+int pp_sources_load(const struct portpool_config *cfg,
+		    struct pp_exclusions *ex, uint16_t *first, uint16_t *last)
 {
-	unsigned long n = 0;
+	if (pp_exclusions_load(cfg, ex) < 0)
+		return -1;
+	if (pp_range_resolve(cfg, &ex->policy, first, last) < 0) {
+		int err = errno;
 
-	for (size_t i = 0; i < list->n; i++) {
-		unsigned lo = list->span[i].first, hi = list->span[i].last;
-
-		lo = lo < first ? first : lo;
-		hi = hi > last ? last : hi;
-		if (lo <= hi)
-			n += hi - lo + 1u;
+		pp_exclusions_free(ex);
+		errno = err;
+		return -1;
 	}
-	return n;
+	return 0;
 }
 
 int pp_candidates_build(const struct portpool_config *cfg,
@@ -169,21 +167,15 @@ int pp_candidates_build(const struct portpool_config *cfg,
 {
 	struct pp_exclusions ex;
 
-	if (pp_exclusions_load(cfg, &ex) < 0)
+	if (pp_sources_load(cfg, &ex, &cand->first, &cand->last) < 0)
 		return -1;
-	if (pp_range_resolve(cfg, &ex.policy, &cand->first, &cand->last) < 0) {
-		int err = errno;
-
-		pp_exclusions_free(&ex);
-		errno = err;
-		return -1;
-	}
 	pp_bitmap_zero(&cand->set);
 	pp_bitmap_fill(&cand->set, cand->first, cand->last);
 	for (int i = 0; i < PORTPOOL_SOURCE_COUNT; i++) {
 		pp_bitmap_remove_list(&cand->set, &ex.src[i]);
-		cand->removed[i] = count_within(&ex.src[i], cand->first,
-						cand->last);
+		cand->removed[i] = pp_portlist_count_within(&ex.src[i],
+							    cand->first,
+							    cand->last);
 	}
 	cand->range_source = pp_range_source_name(cfg, &ex.policy);
 	cand->range_from_policy = cfg->range_source == PP_RANGE_UNSET &&
@@ -206,15 +198,10 @@ PP_EXPORT int portpool_is_excluded(const struct portpool_config *cfg,
 	uint16_t first, last;
 	int excluded = 0;
 
-	if (!cfg) {
-		pp_config_init(&defaults);
-		cfg = &defaults;
-	}
-	if (pp_exclusions_load(cfg, &ex) < 0)
+	cfg = pp_config_or_defaults(cfg, &defaults);
+	if (pp_sources_load(cfg, &ex, &first, &last) < 0)
 		return -1;
-	if (pp_range_resolve(cfg, &ex.policy, &first, &last) < 0)
-		excluded = -1;
-	else if (port < first || port > last)
+	if (port < first || port > last)
 		excluded = 1;
 	for (int i = 0; i < PORTPOOL_SOURCE_COUNT && !excluded; i++)
 		excluded = pp_portlist_contains(&ex.src[i], port);
@@ -228,10 +215,7 @@ PP_EXPORT long portpool_available(const struct portpool_config *cfg)
 	struct pp_candidates *cand;
 	long count;
 
-	if (!cfg) {
-		pp_config_init(&defaults);
-		cfg = &defaults;
-	}
+	cfg = pp_config_or_defaults(cfg, &defaults);
 	cand = malloc(sizeof(*cand));
 	if (!cand)
 		return pp_fail(ENOMEM, "out of memory for the candidate set");

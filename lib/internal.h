@@ -48,6 +48,8 @@ int pp_portlist_merge(struct pp_portlist *dst, const struct pp_portlist *src);
 int pp_portlist_copy(struct pp_portlist *dst, const struct pp_portlist *src);
 bool pp_portlist_contains(const struct pp_portlist *list, unsigned port);
 unsigned long pp_portlist_count(const struct pp_portlist *list);
+size_t pp_portlist_format(const struct pp_portlist *list, unsigned first,
+			  unsigned last, char *buf, size_t size);
 
 /*
  * parse.c: the reservation list grammar (DESIGN §3) and the /proc range
@@ -144,6 +146,9 @@ struct portpool_config {
 };
 
 void pp_config_init(struct portpool_config *cfg);
+const struct portpool_config *
+pp_config_or_defaults(const struct portpool_config *cfg,
+		      struct portpool_config *defaults);
 int pp_config_copy(struct portpool_config *dst,
 		   const struct portpool_config *src);
 void pp_config_release(struct portpool_config *cfg);
@@ -206,6 +211,12 @@ struct pp_exclusions {
 
 int pp_exclusions_load(const struct portpool_config *cfg,
 		       struct pp_exclusions *ex);
+/* Both the exclusions and the effective range; nothing held on failure. */
+int pp_sources_load(const struct portpool_config *cfg,
+		    struct pp_exclusions *ex, uint16_t *first, uint16_t *last);
+/* How many ports of [first, last] a list holds. */
+unsigned long pp_portlist_count_within(const struct pp_portlist *list,
+				       unsigned first, unsigned last);
 void pp_exclusions_free(struct pp_exclusions *ex);
 int pp_read_reserved_ports(const char *path, struct pp_portlist *out);
 /* With name_port, the first udp service name on that port goes to name. */
@@ -250,6 +261,8 @@ long pp_open_descriptors(void);
 unsigned long pp_nofile_room(unsigned long needed, bool raise,
 			     unsigned long *open_out, unsigned long *limit_out);
 int pp_check_nofile(unsigned long needed, bool raise, const char *what);
+unsigned long pp_nofile_soft(void);	/* 0: unknown */
+void pp_nofile_restore(unsigned long soft);
 void pp_close_keep_errno(int fd);
 
 #endif /* PORTPOOL_INTERNAL_H */

@@ -30,6 +30,7 @@ static const char *family_name(int family)
  * know the option leaves the member as it is; anything else is a
  * failure, since the caller asked for a defended socket.
  */
+#if defined(IP_PMTUDISC_OMIT) && defined(IPV6_PMTUDISC_OMIT)
 _Static_assert(IP_PMTUDISC_OMIT == IPV6_PMTUDISC_OMIT,
 	       "one value serves both families");
 
@@ -37,7 +38,7 @@ static int omit_pmtu_discovery(int fd, int family)
 {
 	int level = family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
 	int name = family == AF_INET6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER;
-	/* IPV6_PMTUDISC_OMIT has the same value (checked below). */
+	/* IPV6_PMTUDISC_OMIT has the same value (asserted above). */
 	int value = IP_PMTUDISC_OMIT;
 
 	if (setsockopt(fd, level, name, &value, sizeof(value)) == 0 ||
@@ -47,6 +48,15 @@ static int omit_pmtu_discovery(int fd, int family)
 		       family == AF_INET6 ? "IPV6_PMTUDISC_OMIT" :
 		       "IP_PMTUDISC_OMIT", strerror(errno));
 }
+#else
+/* No such option here (the BSDs): nothing to set. */
+static int omit_pmtu_discovery(int fd, int family)
+{
+	(void)fd;
+	(void)family;
+	return 0;
+}
+#endif
 
 /* A new member socket, configured but not bound yet. */
 int pp_member_socket(const struct portpool_config *cfg, int *fd_out)
@@ -183,6 +193,33 @@ unsigned long pp_nofile_room(unsigned long needed, bool raise,
 	if ((unsigned long)open_now >= lim.rlim_cur)
 		return 0;
 	return (unsigned long)(lim.rlim_cur - (rlim_t)open_now);
+}
+
+/*
+ * PORTPOOL_RAISE_NOFILE raises the soft limit before the call knows it
+ * will succeed; a call that then fails puts it back, since a failed call
+ * changes nothing.
+ */
+unsigned long pp_nofile_soft(void)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+		return 0;
+	return (unsigned long)lim.rlim_cur;
+}
+
+void pp_nofile_restore(unsigned long soft)
+{
+	struct rlimit lim;
+	int err = errno;
+
+	if (soft && getrlimit(RLIMIT_NOFILE, &lim) == 0 &&
+	    lim.rlim_cur != (rlim_t)soft) {
+		lim.rlim_cur = (rlim_t)soft;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+	errno = err;
 }
 
 /*

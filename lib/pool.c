@@ -76,6 +76,8 @@ static struct portpool *open_fail(struct portpool *pool, size_t bound)
 {
 	int err = errno;
 
+	if (pool->cfg.flags & PORTPOOL_RAISE_NOFILE)
+		pp_nofile_restore(pool->nofile_before);
 	if (pool->member)
 		pp_pool_close_fds(pool->member, bound);
 	free(pool->member);
@@ -135,12 +137,18 @@ static int bind_members(struct portpool *pool, size_t *bound)
 		int rc = pp_pool_bind_one(pool, &set, &pool->member[*bound],
 					  &busy);
 
-		if (rc < 0)
-			return -1;
-		if (rc > 0 && partial && *bound > 0) {
+		/*
+		 * Out of free ports, or of descriptors after all (no /proc to
+		 * count them up front, or another thread took some): a
+		 * partial pool ends with the members it has.
+		 */
+		if (rc != 0 && partial && *bound > 0 &&
+		    (rc > 0 || errno == EMFILE || errno == ENFILE)) {
 			pool->size = *bound;
 			return 0;
 		}
+		if (rc < 0)
+			return -1;
 		if (rc > 0)
 			return pp_fail(EADDRNOTAVAIL, "pool of %s: only %s of "
 				       "%s candidate ports in %u-%u could be "
@@ -198,10 +206,7 @@ PP_EXPORT struct portpool *portpool_open(const struct portpool_config *cfg)
 	struct portpool *pool;
 	size_t bound = 0;
 
-	if (!cfg) {
-		pp_config_init(&defaults);
-		cfg = &defaults;
-	}
+	cfg = pp_config_or_defaults(cfg, &defaults);
 	pool = calloc(1, sizeof(*pool));
 	if (!pool)
 		return pp_fail_null(ENOMEM, "out of memory for a pool");
@@ -209,6 +214,8 @@ PP_EXPORT struct portpool *portpool_open(const struct portpool_config *cfg)
 		free(pool);
 		return NULL;
 	}
+	if (pool->cfg.flags & PORTPOOL_RAISE_NOFILE)
+		pool->nofile_before = pp_nofile_soft();
 	if (pp_candidates_build(&pool->cfg, &pool->cand) < 0 ||
 	    fit_size(pool, pool->cand.size) < 0)
 		return open_fail(pool, 0);

@@ -19,6 +19,7 @@ struct portpool {
 	size_t size;
 	struct pp_member *member;
 	struct portpool_stats stats;	/* the counters; the rest is derived */
+	unsigned long nofile_before;	/* soft limit to restore on failure */
 };
 
 /*

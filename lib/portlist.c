@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* Sets of ports as sorted, merged spans. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,10 +41,18 @@ static int reserve_room(struct pp_portlist *list, size_t need)
  */
 int pp_portlist_add(struct pp_portlist *list, unsigned first, unsigned last)
 {
-	size_t lo = 0, hi;
+	size_t lo = 0, hi = list->n;
 
-	while (lo < list->n && list->span[lo].last + 1u < first)
-		lo++;
+	/* The first span that touches or follows first: a binary search, so
+	 * that a list of thousands of single ports builds in n log n. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (list->span[mid].last + 1u < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	hi = lo;
 	while (hi < list->n && list->span[hi].first <= last + 1u) {
 		if (list->span[hi].first < first)
@@ -126,4 +135,51 @@ unsigned long pp_portlist_count(const struct pp_portlist *list)
 	for (size_t i = 0; i < list->n; i++)
 		n += list->span[i].last - list->span[i].first + 1u;
 	return n;
+}
+
+/* Clip a span to [first, last]; false if nothing is left. */
+static bool clip(const struct pp_span *span, unsigned first, unsigned last,
+		 unsigned *lo, unsigned *hi)
+{
+	*lo = span->first < first ? first : span->first;
+	*hi = span->last > last ? last : span->last;
+	return *lo <= *hi;
+}
+
+unsigned long pp_portlist_count_within(const struct pp_portlist *list,
+				       unsigned first, unsigned last)
+{
+	unsigned long n = 0;
+	unsigned lo, hi;
+
+	for (size_t i = 0; i < list->n; i++)
+		if (clip(&list->span[i], first, last, &lo, &hi))
+			n += hi - lo + 1u;
+	return n;
+}
+
+/* "4500,8080-8090" of the ports in [first, last], snprintf style. */
+size_t pp_portlist_format(const struct pp_portlist *list, unsigned first,
+			  unsigned last, char *buf, size_t size)
+{
+	size_t used = 0;
+	unsigned lo, hi;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < list->n; i++) {
+		char item[16];
+		int n;
+
+		if (!clip(&list->span[i], first, last, &lo, &hi))
+			continue;
+		n = lo == hi ?
+		    snprintf(item, sizeof(item), "%s%u", used ? "," : "", lo) :
+		    snprintf(item, sizeof(item), "%s%u-%u", used ? "," : "",
+			     lo, hi);
+		if (used < size)
+			snprintf(buf + used, size - used, "%s", item);
+		used += (size_t)n;
+	}
+	return used;
 }

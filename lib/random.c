@@ -9,6 +9,7 @@
  * buffer is not used at all.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>

@@ -52,8 +52,9 @@ static int read_sysctl_port(const char *name, uint16_t *port)
 int pp_system_range(const char *path, uint16_t *first, uint16_t *last)
 {
 	(void)path;
-	if (read_sysctl_port("net.inet.ip.portrange.hifirst", first) < 0 ||
-	    read_sysctl_port("net.inet.ip.portrange.hilast", last) < 0)
+	/* The range the kernel itself picks from for a port-0 bind. */
+	if (read_sysctl_port("net.inet.ip.portrange.first", first) < 0 ||
+	    read_sysctl_port("net.inet.ip.portrange.last", last) < 0)
 		return -1;
 	if (*first > *last) {
 		uint16_t t = *first;	/* BSD allows either order */
@@ -142,10 +143,7 @@ PP_EXPORT int portpool_effective_range(const struct portpool_config *cfg,
 	if (!first || !last)
 		return pp_fail(EINVAL, "portpool_effective_range: first and "
 			       "last must not be NULL");
-	if (!cfg) {
-		pp_config_init(&defaults);
-		cfg = &defaults;
-	}
+	cfg = pp_config_or_defaults(cfg, &defaults);
 	if (pp_policy_load(cfg, &policy) < 0)
 		return -1;
 	rc = pp_range_resolve(cfg, &policy, &lo, &hi);

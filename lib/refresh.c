@@ -11,14 +11,19 @@
 
 #include "pool.h"
 
-static int no_free_port(const struct portpool *pool, const char *what,
-			unsigned long busy)
+/*
+ * The sentence for a move with nowhere to go; `verb` and `what` name the
+ * move ("rotate member", 3).  Formatted only on failure: rotate is hot.
+ */
+static int no_free_port(const struct portpool *pool, const char *verb,
+			unsigned long what, unsigned long busy)
 {
 	char a[32], b[32], c[32];
 
-	return pp_fail(EADDRNOTAVAIL, "%s: no free candidate port: %s "
-		       "candidates in %u-%u, %s held by the pool, %s busy",
-		       what, pp_grouped(pool->cand.count, a), pool->cand.first,
+	return pp_fail(EADDRNOTAVAIL, "cannot %s %lu: no free candidate port: "
+		       "%s candidates in %u-%u, %s held by the pool, %s busy",
+		       verb, what, pp_grouped(pool->cand.count, a),
+		       pool->cand.first,
 		       pool->cand.last, pp_grouped(pool->size, b),
 		       pp_grouped(busy, c));
 }
@@ -28,7 +33,7 @@ static int no_free_port(const struct portpool *pool, const char *what,
  * back to the free set unless it is being given up for good.
  */
 static int move_member(struct portpool *pool, size_t index, bool keep_old,
-		       const char *what)
+		       const char *verb, unsigned long what)
 {
 	struct pp_member fresh, *m = &pool->member[index];
 	struct pp_draw_set set = pp_pool_free_set(pool);
@@ -51,18 +56,15 @@ static int move_member(struct portpool *pool, size_t index, bool keep_old,
 	pp_pool_rebuild_free(pool);
 	errno = err;
 	if (rc > 0)
-		return no_free_port(pool, what, busy);
+		return no_free_port(pool, verb, what, busy);
 	return -1;
 }
 
 PP_EXPORT int portpool_rotate(struct portpool *pool, size_t index)
 {
-	char what[64];
-
 	if (pp_pool_check_index(pool, index, "portpool_rotate") < 0)
 		return -1;
-	snprintf(what, sizeof(what), "cannot rotate member %zu", index);
-	if (move_member(pool, index, true, what) < 0)
+	if (move_member(pool, index, true, "rotate member", index) < 0)
 		return -1;
 	pool->stats.rotations++;
 	return 0;
@@ -72,7 +74,6 @@ PP_EXPORT int portpool_release_port(struct portpool *pool, uint16_t port)
 {
 	struct pp_portlist saved;
 	size_t holder;
-	char what[64];
 
 	if (!pool)
 		return pp_fail(EINVAL, "portpool_release_port: the pool is "
@@ -90,9 +91,8 @@ PP_EXPORT int portpool_release_port(struct portpool *pool, uint16_t port)
 		if (pool->member[holder].port == port)
 			break;
 	if (holder < pool->size) {
-		snprintf(what, sizeof(what), "cannot release port %u",
-			 (unsigned)port);
-		if (move_member(pool, holder, false, what) < 0) {
+		if (move_member(pool, holder, false, "release port",
+				port) < 0) {
 			int err = errno;
 
 			pp_portlist_free(&pool->cfg.reserved);
@@ -124,6 +124,7 @@ struct refresh_work {
 	size_t *index;			/* which members move */
 	struct pp_member *fresh;	/* their new sockets */
 	size_t bound;
+	unsigned long nofile_before;	/* soft limit to restore on failure */
 };
 
 static void refresh_work_free(struct refresh_work *w)
@@ -180,6 +181,8 @@ PP_EXPORT int portpool_refresh(struct portpool *pool)
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return pp_fail(ENOMEM, "out of memory for a refresh");
+	if (pool->cfg.flags & PORTPOOL_RAISE_NOFILE)
+		w->nofile_before = pp_nofile_soft();
 	if (pp_candidates_build(&pool->cfg, &w->cand) < 0)
 		goto fail;
 	for (size_t i = 0; i < pool->size; i++)
@@ -216,6 +219,8 @@ PP_EXPORT int portpool_refresh(struct portpool *pool)
 	refresh_work_free(w);
 	return (int)moved;
 fail:
+	if (pool->cfg.flags & PORTPOOL_RAISE_NOFILE)
+		pp_nofile_restore(w->nofile_before);
 	refresh_work_free(w);
 	return -1;
 }

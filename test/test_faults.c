@@ -403,6 +403,38 @@ static void every_port_busy(void **state)
 	portpool_config_free(cfg);
 }
 
+/*
+ * Descriptors that run out while binding, past the up-front check (no
+ * /proc, or another thread): a partial pool keeps what it has.
+ */
+static void partial_when_descriptors_run_out(void **state)
+{
+	struct portpool_config *cfg = sweep_config();
+	struct portpool *pool;
+	long fds;
+
+	(void)state;
+	pp_test_require_netns();
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_WELL_KNOWN | PORTPOOL_NO_ETC_SERVICES |
+		PORTPOOL_OPEN_PARTIAL), 0);
+	fds = pp_test_count_fds();
+	arm(W_SOCKET, 3, EMFILE);
+	pool = portpool_open(cfg);
+	disarm();
+	assert_non_null(pool);
+	assert_int_equal(portpool_size(pool), 2);
+	assert_int_equal(pp_test_count_fds(), fds + 2);
+	portpool_close(pool);
+	/* the first socket already failing leaves nothing to keep */
+	arm(W_SOCKET, 1, ENFILE);
+	assert_null(portpool_open(cfg));
+	disarm();
+	assert_int_equal(errno, ENFILE);
+	assert_int_equal(pp_test_count_fds(), fds);
+	portpool_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,6 +443,7 @@ int main(void)
 		cmocka_unit_test(sweep_refresh),
 		cmocka_unit_test(sweep_release),
 		cmocka_unit_test(every_port_busy),
+		cmocka_unit_test(partial_when_descriptors_run_out),
 	};
 
 	pp_test_enter_netns(NULL);

@@ -458,6 +458,16 @@ static void partial_and_nofile(void **state)
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &low), 0);
 	assert_true(low.rlim_cur >= (rlim_t)before + 8);
 	portpool_close(pool);
+	/* a raise for a call that then fails is taken back */
+	low.rlim_cur = (rlim_t)before + 5;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(portpool_config_set_address(cfg, "192.0.2.1"), 0);
+	errno = 0;
+	assert_null(portpool_open(cfg));
+	assert_int_equal(errno, EADDRNOTAVAIL);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(low.rlim_cur, (rlim_t)before + 5);
+	assert_int_equal(portpool_config_set_address(cfg, NULL), 0);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
 	portpool_config_free(cfg);
 }
