@@ -29,7 +29,8 @@ int pp_pool_draw(struct portpool *pool, const struct pp_draw_set *set,
 
 	if (*set->nfree == 0)
 		return 1;
-	for (int tries = 0; tries < 4; tries++) {
+	/* Sparse: rejection would mostly miss, go straight to the rank. */
+	for (int tries = 0; tries < 4 && *set->nfree * 4 >= span; tries++) {
 		if (pp_rng_uniform(pool->rng, span, &r) < 0)
 			return -1;
 		p = first + r;
@@ -55,12 +56,21 @@ struct pp_draw_set pp_pool_free_set(struct portpool *pool)
 	return set;
 }
 
+/* The candidates no member holds: how many, into *free. */
+unsigned long pp_pool_free_of(const struct portpool *pool,
+			      const struct pp_bitmap *cand,
+			      struct pp_bitmap *free)
+{
+	*free = *cand;
+	for (size_t i = 0; i < pool->size; i++)
+		pp_bitmap_clear(free, pool->member[i].port);
+	return pp_bitmap_count(free);
+}
+
+/* After a move or a skip: busy ports come back, held ones stay out. */
 void pp_pool_rebuild_free(struct portpool *pool)
 {
-	pool->free = pool->cand.set;
-	for (size_t i = 0; i < pool->size; i++)
-		pp_bitmap_clear(&pool->free, pool->member[i].port);
-	pool->nfree = pp_bitmap_count(&pool->free);
+	pool->nfree = pp_pool_free_of(pool, &pool->cand.set, &pool->free);
 }
 
 void pp_pool_close_fds(struct pp_member *member, size_t n)

@@ -36,6 +36,9 @@ struct pp_draw_set {
 int pp_pool_draw(struct portpool *pool, const struct pp_draw_set *set,
 		 uint16_t *port);
 struct pp_draw_set pp_pool_free_set(struct portpool *pool);
+unsigned long pp_pool_free_of(const struct portpool *pool,
+			      const struct pp_bitmap *cand,
+			      struct pp_bitmap *free);
 void pp_pool_rebuild_free(struct portpool *pool);
 int pp_pool_bind_one(struct portpool *pool, const struct pp_draw_set *set,
 		     struct pp_member *fresh, unsigned long *busy);

@@ -143,10 +143,7 @@ static int refresh_bind(struct portpool *pool, struct refresh_work *w)
 	struct pp_draw_set set = { &w->free, &w->nfree, w->cand.first,
 				   w->cand.last };
 
-	w->free = w->cand.set;
-	for (size_t i = 0; i < pool->size; i++)
-		pp_bitmap_clear(&w->free, pool->member[i].port);
-	w->nfree = pp_bitmap_count(&w->free);
+	w->nfree = pp_pool_free_of(pool, &w->cand.set, &w->free);
 	if (pp_check_nofile(w->nmove,
 			    pool->cfg.flags & PORTPOOL_RAISE_NOFILE,
 			    "refresh moving members") < 0)
