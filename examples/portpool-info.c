@@ -22,8 +22,9 @@ static const char usage[] =
 "usage: portpool-info [options]\n"
 "Show the effective range, every exclusion source and the candidates.\n"
 "  --port N             say why port N is or is not a candidate\n"
-"  --open N             bind a pool of N (0: the configured size) and\n"
-"                       grade its ports\n"
+"  --open N             bind a pool of N (0: the configured size),\n"
+"                       raising the soft descriptor limit if needed,\n"
+"                       and grade its ports\n"
 "  --hold               with --open: keep the pool until SIGINT/SIGTERM;\n"
 "                       SIGHUP refreshes it and prints the moves\n"
 "  --max-user-port N    range [1024, N] (5000-65534; 0: not set)\n"
@@ -353,6 +354,9 @@ int main(int argc, char **argv)
 		die_usage("unexpected argument \"%s\"", argv[optind]);
 	if (keep && open_size < 0)
 		die_usage("%s needs --open", "--hold");
+	/* A pool of 2,500 needs more than the usual soft limit of 1,024. */
+	if (open_size >= 0)
+		flags |= PORTPOOL_RAISE_NOFILE;
 	check(portpool_config_set_flags(cfg, flags), "flags");
 
 	if (portpool_census(cfg, &census) < 0) {
