@@ -61,9 +61,8 @@ static unsigned long number(const char *opt, const char *arg)
 	errno = 0;
 	n = strtoul(arg, &end, 10);
 	if (errno || end == arg || *end || arg[0] == '-' || n > 65535)
-		die_usage("\"%s\" is not a number from 0 to 65535",
+		die_usage("%s: \"%s\" is not a number from 0 to 65535", opt,
 			  arg);
-	(void)opt;
 	return n;
 }
 

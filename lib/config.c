@@ -259,6 +259,13 @@ PP_EXPORT int portpool_config_set_address(struct portpool_config *cfg,
 	if (res->ai_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (void *)res->ai_addr;
 
+		if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) &&
+		    !sin6->sin6_scope_id) {
+			freeaddrinfo(res);
+			return pp_fail(EINVAL, "address \"%s\" is link-local: "
+				       "name its interface, as in %s%%eth0",
+				       numeric_address, numeric_address);
+		}
 		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
 			freeaddrinfo(res);
 			return pp_fail(EINVAL, "address \"%s\" is IPv4-mapped: "

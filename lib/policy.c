@@ -144,6 +144,7 @@ static int policy_line(const struct line *at, char *text,
 {
 	char *eq = strchr(text, '='), *key, *value;
 	unsigned long n = 0;
+	unsigned first_line;
 
 	if (!eq)
 		return bad(at, "expected \"key = value\", found \"%.40s\"",
@@ -158,7 +159,7 @@ static int policy_line(const struct line *at, char *text,
 	if (strcmp(key, "reserved_ports") == 0)
 		return add_reservations(at, value, policy);
 	if (strcmp(key, "max_user_port") == 0) {
-		if (policy->max_user_port_line)
+		if ((first_line = policy->max_user_port_line))
 			goto duplicate;
 		if (number(at, key, value, PORTPOOL_MAX_USER_PORT_MIN,
 			   PORTPOOL_MAX_USER_PORT_MAX, &n) < 0)
@@ -168,7 +169,7 @@ static int policy_line(const struct line *at, char *text,
 		return 0;
 	}
 	if (strcmp(key, "pool_size") == 0) {
-		if (policy->pool_size_line)
+		if ((first_line = policy->pool_size_line))
 			goto duplicate;
 		if (number(at, key, value, 1, 65535, &n) < 0)
 			return -1;
@@ -177,7 +178,7 @@ static int policy_line(const struct line *at, char *text,
 		return 0;
 	}
 	if (strcmp(key, "range") == 0) {
-		if (policy->range_line)
+		if ((first_line = policy->range_line))
 			goto duplicate;
 		policy->range_line = at->no;
 		return set_range(at, value, policy);
@@ -185,8 +186,8 @@ static int policy_line(const struct line *at, char *text,
 	return bad(at, "unknown key \"%.40s\": known keys are max_user_port, "
 		   "range, reserved_ports and pool_size", key);
 duplicate:
-	return bad(at, "%s is set twice: only reserved_ports may repeat",
-		   key);
+	return bad(at, "%s is set twice, first on line %u: only "
+		   "reserved_ports may repeat", key, first_line);
 }
 
 int pp_policy_parse(const char *path, char *text, size_t len,

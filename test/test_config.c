@@ -122,6 +122,8 @@ static void bad_setter_inputs(void **state)
 		"1.2.3.256");
 	REFUSED(cfg, portpool_config_set_address(cfg, "::ffff:127.0.0.1"),
 		EINVAL, "IPv4-mapped");
+	REFUSED(cfg, portpool_config_set_address(cfg, "fe80::1"), EINVAL,
+		"link-local");
 	REFUSED(cfg, portpool_config_set_flags(cfg, 0x80000000u), EINVAL,
 		"0x80000000");
 	REFUSED(cfg, portpool_config_reserve_list(cfg, NULL), EINVAL, "NULL");

@@ -131,7 +131,7 @@ static void bad_files(void **state)
 	bad_file("policy-no-value.conf", "1", "reserved_ports has no value");
 	bad_file("policy-65536.conf", "2", "65536 is out of range");
 	bad_file("policy-reversed.conf", "1", "9000-8000");
-	bad_file("policy-duplicate.conf", "2", "set twice");
+	bad_file("policy-duplicate.conf", "2", "set twice, first on line 1");
 	bad_file("policy-unknown.conf", "2",
 		 "unknown key \"socket_pool_size\"");
 	bad_file("policy-bad-list.conf", "1", "offset 5");
