@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The pool: open, close, accessors, pick and rotate.  Moving members for
- * refresh and release lives in refresh.c; both draw through pp_pool_draw()
- * and rebuild the free set with pp_pool_rebuild_free().
+ * The pool: open, close, accessors and pick, and the two pieces every
+ * bind shares: drawing a free port (pp_pool_draw) and binding a new
+ * socket to one (pp_pool_bind_one).  Moving members (rotate, release,
+ * refresh) lives in refresh.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -14,11 +15,11 @@
 #include "pool.h"
 
 /*
- * A uniformly random port of the set, taken out of it.  While free ports are dense a draw
- * over the whole range hits one at once; after a few misses an exact
- * rank selection (at most 1,024 popcounts) takes over.  Both paths are
- * uniform over the free ports, so their mix is too.  Returns 1 if no port
- * is left.
+ * A uniformly random port of the set, taken out of it.  While free ports
+ * are dense a draw over the whole range hits one at once; after a few
+ * misses an exact rank selection (at most 1,024 popcounts) takes over.
+ * Both paths are uniform over the free ports, so their mix is too.
+ * Returns 1 if no port is left.
  */
 int pp_pool_draw(struct portpool *pool, const struct pp_draw_set *set,
 		 uint16_t *port)
@@ -47,7 +48,7 @@ take:
 	return 0;
 }
 
-/* free = candidates not held by a member; busy ports come back too. */
+/* The pool's own free set, to draw from. */
 struct pp_draw_set pp_pool_free_set(struct portpool *pool)
 {
 	struct pp_draw_set set = { &pool->free, &pool->nfree,

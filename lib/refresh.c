@@ -5,7 +5,6 @@
  * the old one is closed, and a failure leaves the pool as it was.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -23,9 +22,8 @@ static int no_free_port(const struct portpool *pool, const char *verb,
 	return pp_fail(EADDRNOTAVAIL, "cannot %s %lu: no free candidate port: "
 		       "%s candidates in %u-%u, %s held by the pool, %s busy",
 		       verb, what, pp_grouped(pool->cand.count, a),
-		       pool->cand.first,
-		       pool->cand.last, pp_grouped(pool->size, b),
-		       pp_grouped(busy, c));
+		       pool->cand.first, pool->cand.last,
+		       pp_grouped(pool->size, b), pp_grouped(busy, c));
 }
 
 /*
