@@ -19,16 +19,6 @@
 
 #include "internal.h"
 
-/* mmap() and munmap() round this up to whole pages on any machine. */
-#define RNG_MAP_BYTES 4096u
-
-struct pp_rng {
-	size_t avail;		/* unread bytes at the end of buf; 0 = empty */
-	bool unbuffered;
-	unsigned char buf[];
-};
-
-#define RNG_BUF_BYTES (RNG_MAP_BYTES - offsetof(struct pp_rng, buf))
 
 static int kernel_random(void *out, size_t len)
 {
@@ -59,13 +49,13 @@ struct pp_rng *pp_rng_new(void)
 {
 	struct pp_rng *rng;
 
-	rng = mmap(NULL, RNG_MAP_BYTES, PROT_READ | PROT_WRITE,
+	rng = mmap(NULL, PP_RNG_MAP_BYTES, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (rng == MAP_FAILED)
 		return pp_fail_null(ENOMEM, "cannot map a page for the random "
 				    "buffer: %s", strerror(errno));
 #ifdef MADV_WIPEONFORK
-	if (madvise(rng, RNG_MAP_BYTES, MADV_WIPEONFORK) != 0)
+	if (madvise(rng, PP_RNG_MAP_BYTES, MADV_WIPEONFORK) != 0)
 		rng->unbuffered = true;
 #else
 	rng->unbuffered = true;
@@ -76,10 +66,10 @@ struct pp_rng *pp_rng_new(void)
 void pp_rng_free(struct pp_rng *rng)
 {
 	if (rng)
-		munmap(rng, RNG_MAP_BYTES);
+		munmap(rng, PP_RNG_MAP_BYTES);
 }
 
-static int random32(struct pp_rng *rng, uint32_t *out)
+static int random16(struct pp_rng *rng, uint16_t *out)
 {
 	unsigned char *next;
 
@@ -87,11 +77,11 @@ static int random32(struct pp_rng *rng, uint32_t *out)
 		return kernel_random(out, sizeof(*out));
 	if (rng->avail < sizeof(*out)) {
 		/* Empty, or wiped by fork: either way, ask the kernel. */
-		if (kernel_random(rng->buf, RNG_BUF_BYTES) < 0)
+		if (kernel_random(rng->buf, PP_RNG_BUF_BYTES) < 0)
 			return -1;
-		rng->avail = RNG_BUF_BYTES - RNG_BUF_BYTES % sizeof(*out);
+		rng->avail = PP_RNG_BUF_BYTES - PP_RNG_BUF_BYTES % sizeof(*out);
 	}
-	next = &rng->buf[RNG_BUF_BYTES - rng->avail];
+	next = &rng->buf[PP_RNG_BUF_BYTES - rng->avail];
 	memcpy(out, next, sizeof(*out));
 	memset(next, 0, sizeof(*out));
 	rng->avail -= sizeof(*out);
@@ -99,28 +89,28 @@ static int random32(struct pp_rng *rng, uint32_t *out)
 }
 
 /*
- * Lemire's multiply-and-reject: the high half of x * bound is uniform in
- * [0, bound) once the few x whose low half falls below 2^32 mod bound
- * are rejected.  No modulo bias, and the division runs only on the rare
- * path.
+ * The whole of Lemire's method (see pp_rng_uniform in internal.h): no
+ * modulo bias, and the division runs only on this rare path.
  */
-int pp_rng_uniform(struct pp_rng *rng, uint32_t bound, uint32_t *out)
+int pp_rng_uniform_slow(struct pp_rng *rng, uint32_t bound, uint32_t *out)
 {
-	uint32_t x;
-	uint64_t m;
+	uint32_t m, threshold;
+	uint16_t x;
 
-	if (random32(rng, &x) < 0)
+	if (bound < 1 || bound > 65536)
+		return pp_fail(EINVAL, "random draw below %u: allowed bounds "
+			       "are 1-65536", bound);
+	if (random16(rng, &x) < 0)
 		return -1;
-	m = (uint64_t)x * bound;
-	if ((uint32_t)m < bound) {
-		uint32_t threshold = -bound % bound;
-
-		while ((uint32_t)m < threshold) {
-			if (random32(rng, &x) < 0)
+	m = (uint32_t)x * bound;
+	if ((m & 0xffff) < bound) {
+		threshold = 65536u % bound;
+		while ((m & 0xffff) < threshold) {
+			if (random16(rng, &x) < 0)
 				return -1;
-			m = (uint64_t)x * bound;
+			m = (uint32_t)x * bound;
 		}
 	}
-	*out = (uint32_t)(m >> 32);
+	*out = m >> 16;
 	return 0;
 }

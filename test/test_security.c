@@ -98,12 +98,12 @@ static void fork_does_not_replay(void **state)
 		uint32_t out[8];
 
 		for (int i = 0; i < 8; i++)
-			if (pp_rng_uniform(rng, UINT32_MAX, &out[i]) < 0)
+			if (pp_rng_uniform(rng, 65536, &out[i]) < 0)
 				_exit(1);
 		_exit(write(fds[1], out, sizeof(out)) == sizeof(out) ? 0 : 1);
 	}
 	for (int i = 0; i < 8; i++)
-		assert_int_equal(pp_rng_uniform(rng, UINT32_MAX, &mine[i]), 0);
+		assert_int_equal(pp_rng_uniform(rng, 65536, &mine[i]), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(read(fds[0], theirs, sizeof(theirs)),
@@ -201,19 +201,36 @@ static double chi2_critical(double k, double alpha)
 static void uniform_draws_chi_square(void **state)
 {
 	/* 40000-49999: 10,000 values, not a power of two */
-	static unsigned long bucket[64];
+	static unsigned long bucket[64], value[10000];
 	struct pp_rng *rng = pp_rng_new();
-	double chi2 = 0;
+	double chi2 = 0, chi2_values = 0;
+	uint32_t v;
 
 	(void)state;
 	memset(bucket, 0, sizeof(bucket));
+	memset(value, 0, sizeof(value));
 	for (int i = 0; i < DRAWS; i++) {
-		uint32_t v;
-
 		assert_int_equal(pp_rng_uniform(rng, 10000, &v), 0);
 		assert_true(v < 10000);
 		bucket[v * 64 / 10000]++;
+		value[v]++;
 	}
+	/*
+	 * Per value too: without rejection, 16-bit draws would give some
+	 * values 7 preimages and others 6, a bias the 64 buckets average
+	 * away but 10,000 cells of 100 expected each do not.
+	 */
+	for (unsigned i = 0; i < 10000; i++) {
+		double d = (double)value[i] - DRAWS / 10000.0;
+
+		chi2_values += d * d / (DRAWS / 10000.0);
+	}
+	if (chi2_values > chi2_critical(9999, ALPHA))
+		fail_msg("chi-square %.0f over 9999 values exceeds %.0f",
+			 chi2_values, chi2_critical(9999, ALPHA));
+	/* bounds are counts of ports: at most 65,536 */
+	assert_int_equal(pp_rng_uniform(rng, 65537, &v), -1);
+	assert_int_equal(errno, EINVAL);
 	for (unsigned b = 0; b < 64; b++) {
 		/* bucket b holds the values v with v * 64 / 10000 == b */
 		unsigned lo = (b * 10000 + 63) / 64;
