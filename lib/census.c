@@ -5,7 +5,6 @@
  * that log what they are about to do.
  */
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -96,19 +95,20 @@ static void explain_text(struct portpool_explanation *why,
 PP_EXPORT int portpool_explain(const struct portpool_config *cfg,
 			       uint16_t port, struct portpool_explanation *why)
 {
-	struct portpool_config defaults;
+	struct portpool_explanation answer = { .port = port }, *why_out = why;
 	char services_name[sizeof(why->service)] = "";
+	struct portpool_config defaults;
 	struct pp_exclusions ex;
 	uint16_t first, last;
 	int rc = 0;
 
-	if (!why)
+	if (!why_out)
 		return pp_fail(EINVAL, "portpool_explain: why is NULL");
 	cfg = pp_config_or_defaults(cfg, &defaults);
 	if (pp_sources_load(cfg, &ex, &first, &last) < 0)
 		return -1;
-	memset(why, 0, sizeof(*why));
-	why->port = port;
+	/* Built aside and copied out at the end: a failure changes nothing. */
+	why = &answer;
 	if (port < first || port > last)
 		why->sources |= 1u << PORTPOOL_SOURCE_RANGE;
 	for (int s = 0; s < PORTPOOL_SOURCE_COUNT; s++)
@@ -134,6 +134,7 @@ PP_EXPORT int portpool_explain(const struct portpool_config *cfg,
 				 services_name);
 	}
 	explain_text(why, &ex, cfg, first, last, services_name);
+	*why_out = answer;
 out:
 	{
 		int err = errno;
@@ -217,8 +218,6 @@ PP_EXPORT int portpool_source_ranges(const struct portpool_config *cfg,
 					  size);
 	}
 	pp_exclusions_free(&ex);
-	if (used > INT_MAX)
-		return pp_fail(EOVERFLOW, "portpool_source_ranges: the list "
-			       "is too long to count in an int");
+	/* At most 65,535 ports of 6 bytes each: an int holds it. */
 	return (int)used;
 }

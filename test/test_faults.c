@@ -435,6 +435,37 @@ static void partial_when_descriptors_run_out(void **state)
 	portpool_config_free(cfg);
 }
 
+/* explain re-reads /etc/services for the name: a failure there too
+ * leaves the caller's answer as it was. */
+static void explain_all_or_nothing(void **state)
+{
+	struct portpool_config *cfg = portpool_config_new();
+	struct portpool_explanation why, before;
+	char services[4096];
+	int opens;
+
+	(void)state;
+	snprintf(services, sizeof(services), "%s",
+		 pp_test_fixture("services-good"));
+	cfg->path[PP_PATH_SERVICES] = services;
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_KERNEL_RESERVED), 0);
+	/* count the opens of a successful explain: the last is the re-read */
+	arm(W_OPEN, 1000, EACCES);
+	assert_int_equal(portpool_explain(cfg, 4500, &why), 0);
+	opens = fault.calls;
+	disarm();
+	assert_string_equal(why.service, "IPsec NAT-T");
+	memset(&why, 0xa5, sizeof(why));
+	before = why;
+	arm(W_OPEN, opens, EACCES);
+	assert_failed_with(portpool_explain(cfg, 4500, &why), EACCES);
+	disarm();
+	assert_true(fault.fired);
+	assert_memory_equal(&why, &before, sizeof(why));
+	portpool_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +475,7 @@ int main(void)
 		cmocka_unit_test(sweep_release),
 		cmocka_unit_test(every_port_busy),
 		cmocka_unit_test(partial_when_descriptors_run_out),
+		cmocka_unit_test(explain_all_or_nothing),
 	};
 
 	pp_test_enter_netns(NULL);
