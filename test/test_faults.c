@@ -338,32 +338,11 @@ static void sweep(enum op op)
 	portpool_config_free(cfg);
 }
 
-static void sweep_open(void **state)
+/* One test per operation: the operation comes in as the test's state. */
+static void sweep_test(void **state)
 {
-	(void)state;
 	pp_test_require_netns();
-	sweep(OP_OPEN);
-}
-
-static void sweep_rotate(void **state)
-{
-	(void)state;
-	pp_test_require_netns();
-	sweep(OP_ROTATE);
-}
-
-static void sweep_refresh(void **state)
-{
-	(void)state;
-	pp_test_require_netns();
-	sweep(OP_REFRESH);
-}
-
-static void sweep_release(void **state)
-{
-	(void)state;
-	pp_test_require_netns();
-	sweep(OP_RELEASE);
+	sweep(*(enum op *)*state);
 }
 
 /* Every bind busy: a clean EADDRNOTAVAIL after one try per port. */
@@ -468,17 +447,17 @@ static void explain_all_or_nothing(void **state)
 
 int main(void)
 {
+	static enum op ops[] = { OP_OPEN, OP_ROTATE, OP_REFRESH, OP_RELEASE };
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(sweep_open),
-		cmocka_unit_test(sweep_rotate),
-		cmocka_unit_test(sweep_refresh),
-		cmocka_unit_test(sweep_release),
+		cmocka_unit_test_prestate(sweep_test, &ops[OP_OPEN]),
+		cmocka_unit_test_prestate(sweep_test, &ops[OP_ROTATE]),
+		cmocka_unit_test_prestate(sweep_test, &ops[OP_REFRESH]),
+		cmocka_unit_test_prestate(sweep_test, &ops[OP_RELEASE]),
 		cmocka_unit_test(every_port_busy),
 		cmocka_unit_test(partial_when_descriptors_run_out),
 		cmocka_unit_test(explain_all_or_nothing),
 	};
 
-	pp_test_enter_netns(NULL);
-	setenv("PORTPOOL_CONF", "/nonexistent/portpool.conf", 1);
+	pp_test_isolate();
 	return cmocka_run_group_tests_name("faults", tests, NULL, NULL);
 }

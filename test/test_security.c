@@ -361,7 +361,6 @@ int main(void)
 		cmocka_unit_test(every_candidate_reachable),
 	};
 
-	pp_test_enter_netns(NULL);
-	setenv("PORTPOOL_CONF", "/nonexistent/portpool.conf", 1);
+	pp_test_isolate();
 	return cmocka_run_group_tests_name("security", tests, NULL, NULL);
 }

@@ -112,7 +112,6 @@ int main(void)
 		cmocka_unit_test(distinct_pools_in_parallel),
 	};
 
-	pp_test_enter_netns(NULL);
-	setenv("PORTPOOL_CONF", "/nonexistent/portpool.conf", 1);
+	pp_test_isolate();
 	return cmocka_run_group_tests_name("threads", tests, NULL, NULL);
 }

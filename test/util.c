@@ -52,6 +52,12 @@ out:
 	return netns_state > 0 ? 0 : -1;
 }
 
+void pp_test_isolate(void)
+{
+	pp_test_enter_netns(NULL);
+	setenv("PORTPOOL_CONF", "/nonexistent/portpool.conf", 1);
+}
+
 void pp_test_require_netns(void)
 {
 	const char *why;

@@ -19,6 +19,13 @@
 int pp_test_enter_netns(const char **why);
 
 /*
+ * For a test program's main(): a private network namespace (if one can
+ * be made) and no host policy file, so the host's /etc/portpool.conf
+ * cannot change what the tests expect.
+ */
+void pp_test_isolate(void);
+
+/*
  * In a test that needs the namespace: skip when there is none, or fail
  * when CI=true (a skipped test is a failure there).
  */
