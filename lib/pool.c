@@ -15,12 +15,16 @@
 #include "pool.h"
 
 /*
- * A uniformly random port of the set, taken out of it.  While free ports
- * are dense a draw over the whole range hits one at once; after a few
- * misses an exact rank selection (at most 1,024 popcounts) takes over.
- * Both paths are uniform over the free ports, so their mix is too.
- * Returns 1 if no port is left.
+ * A uniformly random port of the set, taken out of it.  While at least
+ * one port in PP_DRAW_SPARSE is free, a draw over the whole range finds
+ * one in a few tries of a few nanoseconds each; past that, or after an
+ * unlucky run of misses, an exact rank selection (up to 1,024 popcounts,
+ * microseconds) takes over.  Both paths are uniform over the free ports,
+ * so their mix is too.  Returns 1 if no port is left.
  */
+#define PP_DRAW_SPARSE	16
+#define PP_DRAW_TRIES	64
+
 int pp_pool_draw(struct portpool *pool, const struct pp_draw_set *set,
 		 uint16_t *port)
 {
@@ -30,8 +34,8 @@ int pp_pool_draw(struct portpool *pool, const struct pp_draw_set *set,
 
 	if (*set->nfree == 0)
 		return 1;
-	/* Sparse: rejection would mostly miss, go straight to the rank. */
-	for (int tries = 0; tries < 4 && *set->nfree * 4 >= span; tries++) {
+	for (int tries = 0; tries < PP_DRAW_TRIES &&
+	     *set->nfree * PP_DRAW_SPARSE >= span; tries++) {
 		if (pp_rng_uniform(pool->rng, span, &r) < 0)
 			return -1;
 		p = first + r;

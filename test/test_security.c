@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "pool.h"
 #include "util.h"
 
 /* Strict enough to catch a biased generator, loose enough never to flake. */
@@ -246,6 +246,76 @@ static void uniform_draws_chi_square(void **state)
 	pp_rng_free(rng);
 }
 
+/*
+ * One draw from a set of `nfree` ports in 40000-41023, many times over,
+ * the set restored after each: every free port must come up as often as
+ * the others.  A dense set is served by rejection, a sparse one by rank
+ * selection, one in between by both.  Half the ports are packed at the
+ * start and half spread out, so that a draw that favoured ports after a
+ * gap (as port 0's scan does) or low ranks would show.
+ */
+static void draw_regime(unsigned nfree)
+{
+	enum { FIRST = 40000, SPAN = 1024, PER_PORT = 200 };
+	static unsigned long seen[SPAN];
+	struct portpool pool;
+	struct pp_bitmap free;
+	unsigned long left = nfree, draws = (unsigned long)PER_PORT * nfree;
+	struct pp_draw_set set = { &free, &left, FIRST, FIRST + SPAN - 1 };
+	unsigned packed = nfree / 2, spread = nfree - packed;
+	double chi2 = 0;
+	uint16_t port;
+
+	memset(&pool, 0, sizeof(pool));
+	pool.rng = pp_rng_new();
+	assert_non_null(pool.rng);
+	memset(seen, 0, sizeof(seen));
+	pp_bitmap_zero(&free);
+	for (unsigned k = 0; k < packed; k++)
+		pp_bitmap_set(&free, FIRST + k);
+	for (unsigned k = 1; k <= spread; k++)
+		pp_bitmap_set(&free, FIRST + SPAN - k * (SPAN - packed) /
+				     spread);
+	assert_int_equal(pp_bitmap_count(&free), nfree);
+	for (unsigned long i = 0; i < draws; i++) {
+		assert_int_equal(pp_pool_draw(&pool, &set, &port), 0);
+		assert_false(pp_bitmap_test(&free, port));
+		assert_int_equal(left, nfree - 1);
+		assert_true(port >= FIRST && port < FIRST + SPAN);
+		seen[port - FIRST]++;
+		pp_bitmap_set(&free, port);
+		left++;
+	}
+	for (unsigned p = 0; p < SPAN; p++) {
+		double d = (double)seen[p] - PER_PORT;
+
+		if (pp_bitmap_test(&free, FIRST + p))
+			chi2 += d * d / PER_PORT;
+		else
+			assert_int_equal(seen[p], 0);
+	}
+	if (chi2 > chi2_critical(nfree - 1, ALPHA))
+		fail_msg("%u free of %u: chi-square %.1f exceeds %.1f", nfree,
+			 SPAN, chi2, chi2_critical(nfree - 1, ALPHA));
+	/* without replacement: the set empties, each port once */
+	memset(seen, 0, sizeof(seen));
+	for (unsigned k = 0; k < nfree; k++) {
+		assert_int_equal(pp_pool_draw(&pool, &set, &port), 0);
+		assert_int_equal(seen[port - FIRST]++, 0);
+	}
+	assert_int_equal(left, 0);
+	assert_int_equal(pp_pool_draw(&pool, &set, &port), 1);
+	pp_rng_free(pool.rng);
+}
+
+static void draws_uniform_dense_and_sparse(void **state)
+{
+	(void)state;
+	draw_regime(1000);	/* rejection */
+	draw_regime(100);	/* rejection, now and then rank */
+	draw_regime(40);	/* rank selection */
+}
+
 /* SP 800-22 monobit and runs tests, on the bits of 16-bit draws. */
 static void monobit_and_runs(void **state)
 {
@@ -356,6 +426,7 @@ int main(void)
 		cmocka_unit_test(fork_rotates_apart),
 		cmocka_unit_test(exec_inherits_nothing),
 		cmocka_unit_test(uniform_draws_chi_square),
+		cmocka_unit_test(draws_uniform_dense_and_sparse),
 		cmocka_unit_test(monobit_and_runs),
 		cmocka_unit_test(porttest_spread),
 		cmocka_unit_test(every_candidate_reachable),
