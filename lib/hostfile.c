@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Reading the host's small text files (/proc sysctls, /etc/services).
- * A missing file is an empty source; any other failure is the caller's
- * failure, with the path in the sentence.  /proc files report size 0, so
- * the file is read to its end rather than sized with stat().
+ * Reading the host's small text files (/proc sysctls, /etc/services,
+ * the policy file).  A missing file is an empty source; any other failure
+ * is the caller's failure, with the path in the sentence.  /proc files
+ * report size 0, so the file is read to its end rather than sized with
+ * stat().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +70,21 @@ int pp_read_hostfile(const char *path, size_t max, char **text,
 	}
 	close(fd);
 	buf[used] = '\0';
+	/*
+	 * The parsers see C strings: text after a NUL byte would vanish
+	 * without a word, and with it a reservation.  Not a text file.
+	 */
+	if (strlen(buf) != used) {
+		const char *nul = buf + strlen(buf);
+		unsigned line = 1;
+
+		for (const char *c = buf; c < nul; c++)
+			line += *c == '\n';
+		pp_fail(EINVAL, "%s:%u: a NUL byte (at byte %zu): the file "
+			"must be text", path, line, (size_t)(nul - buf));
+		free(buf);
+		return -1;
+	}
 	*text = buf;
 	*len = used;
 	return 0;

@@ -70,7 +70,10 @@ int pp_parse_port_range(const char *text, size_t len, uint16_t *first,
 
 /* hostfile.c: reading the host's small text files, at most max bytes. */
 #define PP_HOSTFILE_MAX (1u << 20)
-/* 0 and *text (NUL-terminated, caller frees) or NULL if ENOENT; -1 else. */
+/*
+ * 0 and *text (NUL-terminated, no NUL inside, caller frees) or NULL if
+ * ENOENT; -1 else, a NUL byte in the file included.
+ */
 int pp_read_hostfile(const char *path, size_t max, char **text,
 		     size_t *len);
 
@@ -224,6 +227,7 @@ struct pp_policy {
 };
 
 const char *pp_policy_path(const struct portpool_config *cfg);
+/* text: len bytes and a NUL, none inside (pp_read_hostfile refuses one). */
 int pp_policy_parse(const char *path, char *text, size_t len,
 		    struct pp_policy *policy);
 int pp_policy_load(const struct portpool_config *cfg,

@@ -323,6 +323,32 @@ static void malformed_host_files(void **state)
 	fixture_config_free(cfg);
 }
 
+/*
+ * Text after a NUL byte would be lost to the parsers, and the
+ * reservations in it with it: each host file refuses one, naming the line.
+ */
+static void nul_bytes_refused(void **state)
+{
+	struct portpool_config *cfg = fixture_config("range-nul",
+						     "reserved-nul",
+						     "services-nul");
+
+	(void)state;
+	assert_failed_with(portpool_available(cfg), EINVAL);
+	assert_non_null(strstr(portpool_error(),
+			       "reserved-nul:1: a NUL byte (at byte 6)"));
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_KERNEL_RESERVED), 0);
+	assert_failed_with(portpool_is_excluded(cfg, 40005), EINVAL);
+	assert_non_null(strstr(portpool_error(), "services-nul:1: a NUL"));
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_HOST_SOURCES), 0);
+	assert_int_equal(portpool_config_use_system_range(cfg), 0);
+	assert_failed_with(portpool_available(cfg), EINVAL);
+	assert_non_null(strstr(portpool_error(), "range-nul:1: a NUL"));
+	fixture_config_free(cfg);
+}
+
 static void addresses(void **state)
 {
 	struct portpool_config *cfg = portpool_config_new();
@@ -366,6 +392,7 @@ int main(void)
 		cmocka_unit_test(candidate_counts),
 		cmocka_unit_test(missing_host_files),
 		cmocka_unit_test(malformed_host_files),
+		cmocka_unit_test(nul_bytes_refused),
 		cmocka_unit_test(addresses),
 		cmocka_unit_test(error_sentence_sticks),
 	};

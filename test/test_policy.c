@@ -139,6 +139,8 @@ static void bad_files(void **state)
 	bad_file("policy-size-zero.conf", "1", "pool_size");
 	bad_file("policy-bad-range.conf", "1", "1-2-3");
 	bad_file("policy-range-cr.conf", "1", "range");
+	/* would otherwise hide line 1 and cut line 2 short */
+	bad_file("policy-nul.conf", "1", "a NUL byte (at byte 0)");
 }
 
 static void huge_line_refused(void **state)
