@@ -542,9 +542,8 @@ static uint16_t *predraw(const struct portpool_config *cfg, unsigned first,
 
 static void print_header(void)
 {
-	printf("%-13s %6s  %-18s %11s %9s %9s %10s %9s\n", "scenario", "N",
-	       "strategy", "median_ms", "ratio", "attempts", "failures",
-	       "");
+	printf("%-13s %6s  %-18s %11s %9s %9s %10s\n", "scenario", "N",
+	       "strategy", "median_ms", "ratio", "attempts", "failures");
 }
 
 static void run_open_case(struct open_case *oc, const int *busy_map)
