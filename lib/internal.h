@@ -306,11 +306,17 @@ int pp_member_bind(const struct portpool_config *cfg, int fd, uint16_t port);
 /* Descriptors open in this process now, or -1 if it cannot be told. */
 long pp_open_descriptors(void);
 #define PP_NOFILE_HEADROOM 64u
+/* What a call's raise of the soft RLIMIT_NOFILE did, to take it back. */
+struct pp_nofile_undo {
+	unsigned long before;
+	unsigned long raised_to;	/* 0: nothing raised */
+};
 unsigned long pp_nofile_room(unsigned long needed, bool raise,
-			     unsigned long *open_out, unsigned long *limit_out);
-int pp_check_nofile(unsigned long needed, bool raise, const char *what);
-unsigned long pp_nofile_soft(void);	/* 0: unknown */
-void pp_nofile_restore(unsigned long soft);
+			     unsigned long *open_out, unsigned long *limit_out,
+			     struct pp_nofile_undo *undo);
+int pp_check_nofile(unsigned long needed, bool raise, const char *what,
+		    struct pp_nofile_undo *undo);
+void pp_nofile_restore(const struct pp_nofile_undo *undo);
 void pp_close_keep_errno(int fd);
 
 #endif /* PORTPOOL_INTERNAL_H */

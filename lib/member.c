@@ -150,11 +150,13 @@ long pp_open_descriptors(void)
 
 /*
  * How many more descriptors fit under the soft RLIMIT_NOFILE, after
- * raising it toward the hard limit if `raise` and `needed` do not fit.
- * ULONG_MAX when it cannot be told (no /proc): socket() will say EMFILE.
+ * raising it toward the hard limit if `raise` and `needed` do not fit
+ * (a raise is recorded in *undo).  ULONG_MAX when it cannot be told (no
+ * /proc): socket() will say EMFILE.
  */
 unsigned long pp_nofile_room(unsigned long needed, bool raise,
-			     unsigned long *open_out, unsigned long *limit_out)
+			     unsigned long *open_out, unsigned long *limit_out,
+			     struct pp_nofile_undo *undo)
 {
 	struct rlimit lim;
 	unsigned long table;
@@ -185,8 +187,11 @@ unsigned long pp_nofile_room(unsigned long needed, bool raise,
 		rlim_t want = (rlim_t)open_now + needed + PP_NOFILE_HEADROOM;
 
 		raised.rlim_cur = want < lim.rlim_max ? want : lim.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+		if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+			undo->before = (unsigned long)lim.rlim_cur;
+			undo->raised_to = (unsigned long)raised.rlim_cur;
 			lim = raised;
+		}
 	}
 	*open_out = (unsigned long)open_now;
 	*limit_out = (unsigned long)lim.rlim_cur;
@@ -198,25 +203,18 @@ unsigned long pp_nofile_room(unsigned long needed, bool raise,
 /*
  * PORTPOOL_RAISE_NOFILE raises the soft limit before the call knows it
  * will succeed; a call that then fails puts it back, since a failed call
- * changes nothing.
+ * changes nothing.  Only if the limit is still what this call set: the
+ * limit is the process's, and another thread may have raised it since
+ * for a pool of its own.
  */
-unsigned long pp_nofile_soft(void)
-{
-	struct rlimit lim;
-
-	if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
-		return 0;
-	return (unsigned long)lim.rlim_cur;
-}
-
-void pp_nofile_restore(unsigned long soft)
+void pp_nofile_restore(const struct pp_nofile_undo *undo)
 {
 	struct rlimit lim;
 	int err = errno;
 
-	if (soft && getrlimit(RLIMIT_NOFILE, &lim) == 0 &&
-	    lim.rlim_cur != (rlim_t)soft) {
-		lim.rlim_cur = (rlim_t)soft;
+	if (undo->raised_to && getrlimit(RLIMIT_NOFILE, &lim) == 0 &&
+	    lim.rlim_cur == (rlim_t)undo->raised_to) {
+		lim.rlim_cur = (rlim_t)undo->before;
 		setrlimit(RLIMIT_NOFILE, &lim);
 	}
 	errno = err;
@@ -227,12 +225,13 @@ void pp_nofile_restore(unsigned long soft)
  * better one clear sentence up front than EMFILE half way through 2,500
  * binds.
  */
-int pp_check_nofile(unsigned long needed, bool raise, const char *what)
+int pp_check_nofile(unsigned long needed, bool raise, const char *what,
+		    struct pp_nofile_undo *undo)
 {
 	char a[32], b[32], c[32];
 	unsigned long open_now = 0, limit = 0;
 
-	if (pp_nofile_room(needed, raise, &open_now, &limit) >= needed)
+	if (pp_nofile_room(needed, raise, &open_now, &limit, undo) >= needed)
 		return 0;
 	return pp_fail(EMFILE, "%s needs %s descriptors: %s are open and "
 		       "RLIMIT_NOFILE is %s", what, pp_grouped(needed, a),

@@ -91,8 +91,7 @@ static struct portpool *open_fail(struct portpool *pool, size_t bound)
 {
 	int err = errno;
 
-	if (pool->cfg.flags & PORTPOOL_RAISE_NOFILE)
-		pp_nofile_restore(pool->nofile_before);
+	pp_nofile_restore(&pool->nofile);
 	if (pool->member)
 		pp_pool_close_fds(pool->member, bound);
 	free(pool->member);
@@ -202,11 +201,17 @@ static int fit_size(struct portpool *pool, size_t wanted)
 				       pp_grouped(pool->cand.excluded, c));
 	}
 	room = pp_nofile_room(pool->size, flags & PORTPOOL_RAISE_NOFILE,
-			      &open_now, &limit);
+			      &open_now, &limit, &pool->nofile);
 	if (room >= pool->size)
 		return 0;
+	/*
+	 * A partial pool leaves some descriptors to the rest of the
+	 * program, and one to rotate with: 64, or half the room when
+	 * that is less.
+	 */
 	if ((flags & PORTPOOL_OPEN_PARTIAL) && room > 0) {
-		pool->size = room;
+		pool->size = room - (room / 2 < PP_NOFILE_HEADROOM ?
+				     room / 2 : PP_NOFILE_HEADROOM);
 		return 0;
 	}
 	return pp_fail(EMFILE, "pool of %s needs %s descriptors: %s are open "
@@ -229,8 +234,6 @@ PP_EXPORT struct portpool *portpool_open(const struct portpool_config *cfg)
 		free(pool);
 		return NULL;
 	}
-	if (pool->cfg.flags & PORTPOOL_RAISE_NOFILE)
-		pool->nofile_before = pp_nofile_soft();
 	if (pp_candidates_build(&pool->cfg, &pool->cand) < 0 ||
 	    fit_size(pool, pool->cand.size) < 0)
 		return open_fail(pool, 0);

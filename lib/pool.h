@@ -19,7 +19,7 @@ struct portpool {
 	size_t size;
 	struct pp_member *member;
 	struct portpool_stats stats;	/* the counters; the rest is derived */
-	unsigned long nofile_before;	/* soft limit to restore on failure */
+	struct pp_nofile_undo nofile;	/* a raise to take back on failure */
 };
 
 /*

@@ -122,7 +122,7 @@ struct refresh_work {
 	size_t *index;			/* which members move */
 	struct pp_member *fresh;	/* their new sockets */
 	size_t bound;
-	unsigned long nofile_before;	/* soft limit to restore on failure */
+	struct pp_nofile_undo nofile;	/* a raise to take back on failure */
 };
 
 static void refresh_work_free(struct refresh_work *w)
@@ -144,7 +144,7 @@ static int refresh_bind(struct portpool *pool, struct refresh_work *w)
 	w->nfree = pp_pool_free_of(pool, &w->cand.set, &w->free);
 	if (pp_check_nofile(w->nmove,
 			    pool->cfg.flags & PORTPOOL_RAISE_NOFILE,
-			    "refresh moving members") < 0)
+			    "refresh moving members", &w->nofile) < 0)
 		return -1;
 	while (w->bound < w->nmove) {
 		int rc = pp_pool_bind_one(pool, &set, &w->fresh[w->bound],
@@ -176,8 +176,6 @@ PP_EXPORT int portpool_refresh(struct portpool *pool)
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return pp_fail(ENOMEM, "out of memory for a refresh");
-	if (pool->cfg.flags & PORTPOOL_RAISE_NOFILE)
-		w->nofile_before = pp_nofile_soft();
 	if (pp_candidates_build(&pool->cfg, &w->cand) < 0)
 		goto fail;
 	for (size_t i = 0; i < pool->size; i++)
@@ -214,8 +212,7 @@ PP_EXPORT int portpool_refresh(struct portpool *pool)
 	refresh_work_free(w);
 	return (int)moved;
 fail:
-	if (pool->cfg.flags & PORTPOOL_RAISE_NOFILE)
-		pp_nofile_restore(w->nofile_before);
+	pp_nofile_restore(&w->nofile);
 	refresh_work_free(w);
 	return -1;
 }

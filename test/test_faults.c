@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,6 +53,9 @@ static void disarm(void)
 	fault.fail_at = 0;
 }
 
+/* Run as the fault fires: what another thread might do at that moment. */
+static void (*fault_hook)(void);
+
 #define FAIL_ALL (-1)
 
 static bool fail_now(unsigned which)
@@ -61,6 +65,8 @@ static bool fail_now(unsigned which)
 	if (++fault.calls != fault.fail_at && fault.fail_at != FAIL_ALL)
 		return false;
 	fault.fired = true;
+	if (fault_hook)
+		fault_hook();
 	return true;
 }
 
@@ -414,6 +420,64 @@ static void partial_when_descriptors_run_out(void **state)
 	portpool_config_free(cfg);
 }
 
+static rlim_t other_soft;
+
+static void other_thread_raises_nofile(void)
+{
+	struct rlimit lim;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &lim), 0);
+	lim.rlim_cur = other_soft;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+}
+
+static rlim_t soft_nofile(void)
+{
+	struct rlimit lim;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &lim), 0);
+	return lim.rlim_cur;
+}
+
+/*
+ * PORTPOOL_RAISE_NOFILE: an open that raised the soft limit and then
+ * failed puts it back, unless it changed in between (the limit is the
+ * process's: another thread may have raised it for a pool of its own).
+ */
+static void raise_taken_back_only_if_still_ours(void **state)
+{
+	struct portpool_config *cfg = sweep_config();
+	struct rlimit saved, low;
+
+	(void)state;
+	pp_test_require_netns();
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_WELL_KNOWN | PORTPOOL_NO_ETC_SERVICES |
+		PORTPOOL_RAISE_NOFILE), 0);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	low = saved;
+	low.rlim_cur = (rlim_t)pp_test_count_fds() + POOL_SIZE / 2;
+	other_soft = low.rlim_cur + 500;
+	assert_true(other_soft <= saved.rlim_max);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	arm(W_BIND, 2, EACCES);
+	assert_null(portpool_open(cfg));
+	disarm();
+	assert_int_equal(errno, EACCES);
+	assert_true(fault.fired);
+	assert_int_equal(soft_nofile(), low.rlim_cur);
+	/* raised by someone else while the open ran: left alone */
+	fault_hook = other_thread_raises_nofile;
+	arm(W_BIND, 2, EACCES);
+	assert_null(portpool_open(cfg));
+	disarm();
+	fault_hook = NULL;
+	assert_int_equal(errno, EACCES);
+	assert_int_equal(soft_nofile(), other_soft);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+	portpool_config_free(cfg);
+}
+
 /* explain re-reads /etc/services for the name: a failure there too
  * leaves the caller's answer as it was. */
 static void explain_all_or_nothing(void **state)
@@ -456,6 +520,7 @@ int main(void)
 		cmocka_unit_test(every_port_busy),
 		cmocka_unit_test(partial_when_descriptors_run_out),
 		cmocka_unit_test(explain_all_or_nothing),
+		cmocka_unit_test(raise_taken_back_only_if_still_ours),
 	};
 
 	pp_test_isolate();
