@@ -302,7 +302,14 @@ extern const size_t pp_well_known_count;
  * or -1; the socket stays the caller's to use or close.
  */
 int pp_member_socket(const struct portpool_config *cfg, int *fd_out);
-int pp_member_bind(const struct portpool_config *cfg, int fd, uint16_t port);
+struct pp_member_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+void pp_member_addr(const struct portpool_config *cfg,
+		    struct pp_member_addr *addr);
+int pp_member_bind(const struct portpool_config *cfg, int fd,
+		   struct pp_member_addr *addr, uint16_t port);
 /* Descriptors open in this process now, or -1 if it cannot be told. */
 long pp_open_descriptors(void);
 #define PP_NOFILE_HEADROOM 64u

@@ -84,31 +84,35 @@ int pp_member_socket(const struct portpool_config *cfg, int *fd_out)
 	return 0;
 }
 
+/* The address members bind to, less the port: built once per member. */
+void pp_member_addr(const struct portpool_config *cfg,
+		    struct pp_member_addr *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (cfg->has_address) {
+		memcpy(&addr->ss, &cfg->address, cfg->address_len);
+		addr->len = cfg->address_len;
+	} else {
+		addr->ss.ss_family = (sa_family_t)cfg->family;
+		addr->len = cfg->family == AF_INET6 ?
+			    sizeof(struct sockaddr_in6) :
+			    sizeof(struct sockaddr_in);
+	}
+}
+
 /*
  * Bind the socket to a port: 0; 1 if the port is busy (EADDRINUSE: the
  * socket stays unbound and can try another port, so a crowded range
  * costs one bind per busy port, not a socket and a close as well); -1.
  */
-int pp_member_bind(const struct portpool_config *cfg, int fd, uint16_t port)
+int pp_member_bind(const struct portpool_config *cfg, int fd,
+		   struct pp_member_addr *addr, uint16_t port)
 {
-	struct sockaddr_storage addr;
-	socklen_t addr_len;
-
-	memset(&addr, 0, sizeof(addr));
-	if (cfg->has_address) {
-		memcpy(&addr, &cfg->address, cfg->address_len);
-		addr_len = cfg->address_len;
-	} else {
-		addr.ss_family = (sa_family_t)cfg->family;
-		addr_len = cfg->family == AF_INET6 ?
-			   sizeof(struct sockaddr_in6) :
-			   sizeof(struct sockaddr_in);
-	}
 	if (cfg->family == AF_INET6)
-		((struct sockaddr_in6 *)&addr)->sin6_port = htons(port);
+		((struct sockaddr_in6 *)&addr->ss)->sin6_port = htons(port);
 	else
-		((struct sockaddr_in *)&addr)->sin_port = htons(port);
-	if (bind(fd, (struct sockaddr *)&addr, addr_len) == 0)
+		((struct sockaddr_in *)&addr->ss)->sin_port = htons(port);
+	if (bind(fd, (struct sockaddr *)&addr->ss, addr->len) == 0)
 		return 0;
 	if (errno == EADDRINUSE)
 		return 1;

@@ -110,18 +110,20 @@ static struct portpool *open_fail(struct portpool *pool, size_t bound)
 int pp_pool_bind_one(struct portpool *pool, const struct pp_draw_set *set,
 		     struct pp_member *fresh, unsigned long *busy)
 {
+	struct pp_member_addr addr;
 	int fd, rc;
 
 	if (*set->nfree == 0)
 		return 1;
 	if (pp_member_socket(&pool->cfg, &fd) < 0)
 		return -1;
+	pp_member_addr(&pool->cfg, &addr);
 	for (;;) {
 		rc = pp_pool_draw(pool, set, &fresh->port);
 		if (rc != 0)
 			break;
 		pool->stats.bind_attempts++;
-		rc = pp_member_bind(&pool->cfg, fd, fresh->port);
+		rc = pp_member_bind(&pool->cfg, fd, &addr, fresh->port);
 		if (rc == 0) {
 			fresh->fd = fd;
 			return 0;
