@@ -566,6 +566,12 @@ static void run_open_case(struct open_case *oc, const int *busy_map)
 	for (int r = 0; r < reps; r++) {
 		uint16_t order[S_COUNT];
 
+		/*
+		 * Fresh ports each repetition for the floors too: the
+		 * library draws new ones every time, and the kernel is
+		 * faster on ports it has just seen bound and freed.
+		 */
+		shuffle(ports, nfree);
 		shuffle(cands, ncands);
 
 		/* a random order each repetition */
