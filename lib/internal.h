@@ -49,6 +49,9 @@ int pp_portlist_merge(struct pp_portlist *dst, const struct pp_portlist *src);
 int pp_portlist_copy(struct pp_portlist *dst, const struct pp_portlist *src);
 bool pp_portlist_contains(const struct pp_portlist *list, unsigned port);
 unsigned long pp_portlist_count(const struct pp_portlist *list);
+/* How many ports of [first, last] a list holds. */
+unsigned long pp_portlist_count_within(const struct pp_portlist *list,
+				       unsigned first, unsigned last);
 size_t pp_portlist_format(const struct pp_portlist *list, unsigned first,
 			  unsigned last, char *buf, size_t size);
 
@@ -107,7 +110,7 @@ unsigned pp_bitmap_select(const struct pp_bitmap *b, unsigned first,
 
 /*
  * random.c: buffered kernel CSPRNG, wiped on fork, no modulo bias.  The
- * buffer is visible here so that the common draw, four buffered bytes
+ * buffer is visible here so that the common draw, two buffered bytes
  * that need no rejection, inlines into portpool_pick().
  */
 #define PP_RNG_MAP_BYTES 4096u	/* mmap rounds it to whole pages */
@@ -262,9 +265,6 @@ int pp_exclusions_load(const struct portpool_config *cfg,
 /* Both the exclusions and the effective range; nothing held on failure. */
 int pp_sources_load(const struct portpool_config *cfg,
 		    struct pp_exclusions *ex, uint16_t *first, uint16_t *last);
-/* How many ports of [first, last] a list holds. */
-unsigned long pp_portlist_count_within(const struct pp_portlist *list,
-				       unsigned first, unsigned last);
 void pp_exclusions_free(struct pp_exclusions *ex);
 int pp_read_reserved_ports(const char *path, struct pp_portlist *out);
 /* With name_port, the first udp service name on that port goes to name. */

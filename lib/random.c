@@ -2,7 +2,7 @@
 /*
  * Random numbers from the kernel CSPRNG, buffered.  One getrandom() per
  * draw costs more than a whole pick should, so each pool keeps a page of
- * kernel output and hands it out four bytes at a time, wiping what it
+ * kernel output and hands it out two bytes at a time, wiping what it
  * hands out.  The page is marked MADV_WIPEONFORK: a child sees it zeroed,
  * which reads as "empty", and refills from the kernel instead of
  * replaying the parent's draws.  Where the kernel cannot wipe on fork the
