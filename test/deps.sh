@@ -1,9 +1,17 @@
 #!/bin/sh
 # Install what the checks use, when it is missing, from Debian.  As root it
 # runs apt-get; otherwise it prints the exact command and fails.
-#   deps.sh              make check: cmocka, pkg-config, mandoc
-#   deps.sh hardening    also clang and its sanitizer runtimes, valgrind,
-#                        cppcheck, clang-tidy (CI's hardening runs)
+#   deps.sh [GROUP...]   make check's packages, and those of each GROUP:
+#     hardening   clang and its sanitizer runtimes, valgrind, cppcheck,
+#                 clang-tidy (CI's hardening runs)
+#     daemons     the real resolvers and tools the end-to-end tests drive
+#     guard       clang, libbpf and bpftool, to build portpool-guard
+#     abi         libabigail's abidw and abidiff
+#
+# Debian starts and enables a daemon's service when it is installed.  The
+# tests run the daemons themselves, in namespaces, so the install must
+# leave the host as it was: a policy-rc.d keeps every service from
+# starting, and the unit links the install made (enabling) are removed.
 missing=
 need() {	# need PACKAGE TEST...
 	pkg=$1
@@ -13,14 +21,38 @@ need() {	# need PACKAGE TEST...
 need libcmocka-dev test -f /usr/include/cmocka.h
 need pkg-config command -v pkg-config
 need mandoc command -v mandoc
-if [ "${1:-}" = hardening ]; then
-	need clang command -v clang
-	need libclang-rt-14-dev test -f \
-		/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.asan-x86_64.a
-	need valgrind command -v valgrind
-	need cppcheck command -v cppcheck
-	need clang-tidy command -v clang-tidy
-fi
+for group in "$@"; do
+	case $group in
+	hardening)
+		need clang command -v clang
+		need libclang-rt-14-dev test -f /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.asan-x86_64.a
+		need valgrind command -v valgrind
+		need cppcheck command -v cppcheck
+		need clang-tidy command -v clang-tidy ;;
+	daemons)
+		need unbound command -v unbound
+		need bind9 test -x /usr/sbin/named
+		need bind9-utils command -v named-checkconf
+		need bind9-dnsutils command -v dig
+		need pdns-recursor test -x /usr/sbin/pdns_recursor
+		need dnsmasq test -x /usr/sbin/dnsmasq
+		need socat command -v socat
+		need tcpdump command -v tcpdump
+		need iproute2 command -v ss
+		need python3 command -v python3 ;;
+	guard)
+		need clang command -v clang
+		need llvm command -v llvm-strip
+		need libbpf-dev test -f /usr/include/bpf/libbpf.h
+		need bpftool command -v bpftool ;;
+	abi)
+		need abigail-tools command -v abidiff ;;
+	*)
+		echo "deps.sh: unknown group \"$group\": known are hardening," \
+		     "daemons, guard, abi" >&2
+		exit 2 ;;
+	esac
+done
 [ -n "$missing" ] || exit 0
 cmd="apt-get install -y --no-install-recommends$missing"
 if [ "$(id -u)" != 0 ]; then
@@ -28,9 +60,26 @@ if [ "$(id -u)" != 0 ]; then
 	echo "install them as root with: apt-get update && $cmd" >&2
 	exit 1
 fi
+
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null && $cmd >/dev/null || {
+units=$(mktemp) || exit 1
+rcd=/usr/sbin/policy-rc.d
+made_rcd=
+if [ ! -e $rcd ]; then
+	printf '#!/bin/sh\n# portpool tests: start no service on install\nexit 101\n' >$rcd
+	chmod 755 $rcd
+	made_rcd=1
+fi
+find /etc/systemd/system -type l 2>/dev/null | sort >"$units"
+apt-get update -qq >/dev/null && $cmd >/dev/null
+rc=$?
+# Undo enabling: remove exactly the unit links that the install added.
+find /etc/systemd/system -type l 2>/dev/null | sort | comm -13 "$units" - |
+	while read -r link; do rm -f "$link"; done
+rm -f "$units"
+[ -z "$made_rcd" ] || rm -f $rcd
+if [ $rc -ne 0 ]; then
 	echo "apt-get could not install:$missing" >&2
 	exit 1
-}
+fi
