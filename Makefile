@@ -229,8 +229,9 @@ man_aliases = for page in $(MAN_PAGES); do \
 	done; done
 
 # The directories install needs.  It notes in $(INSTALLED_DIRS) each one
-# it makes (ancestors too), and uninstall removes those that are empty
-# again, deepest first: directories that were there before stay.
+# it makes (ancestors too), and uninstall removes those of its own
+# DESTDIR and directories that are empty again, deepest first (the notes
+# of other installs stay): directories that were there before stay.
 INSTALL_DIRS = $(libdir) $(includedir) $(pkgconfigdir) \
 	$(sort $(foreach p,$(MAN_PAGES),$(mandir)/man$(subst .,,$(suffix $(p))))) \
 	$(if $(TOOLS),$(sbindir)) $(if $(DOC_EXAMPLES),$(docdir)/examples)
@@ -273,11 +274,15 @@ uninstall:
 		rm -f $(DESTDIR)$(mandir)/man$$sec/$$alias; done
 	rm -f $(TOOLS:%=$(DESTDIR)$(sbindir)/%) \
 		$(DOC_EXAMPLES:examples/%=$(DESTDIR)$(docdir)/examples/%)
-	@if [ -f $(INSTALLED_DIRS) ]; then \
+	@[ ! -f $(INSTALLED_DIRS) ] || { \
 		LC_ALL=C sort -ru $(INSTALLED_DIRS) | while read -r d; do \
-			rmdir "$$d" 2>/dev/null || :; done; \
-		rm -f $(INSTALLED_DIRS); \
-	fi
+			mine=; for t in $(INSTALL_DIRS:%=$(DESTDIR)%); do \
+				case $$t/ in "$$d"/*) mine=1 ;; esac; done; \
+			if [ -n "$$mine" ]; then rmdir "$$d" 2>/dev/null || :; \
+			else echo "$$d"; fi; \
+		done >$(INSTALLED_DIRS).kept; \
+		mv $(INSTALLED_DIRS).kept $(INSTALLED_DIRS); \
+		[ -s $(INSTALLED_DIRS) ] || rm -f $(INSTALLED_DIRS); }
 
 # The release tarball: what git has committed at HEAD, in one directory.
 DIST := libportpool-$(VERSION)
