@@ -2,19 +2,36 @@
 #
 #   make                 the libraries and the examples, in build/
 #   make demo            run examples/portpool-info on the default pool
-#   make check           every test (installs its Debian packages as root)
+#   make check           every test (installs its Debian packages as root;
+#                        as an ordinary user, in user namespaces)
 #   make bench           the benchmarks (root: they use network namespaces)
-#   make install         PREFIX, DESTDIR, libdir, includedir, mandir
-#   make uninstall       removes exactly what install put there
+#   make install         DESTDIR and the GNU directory names: prefix (or
+#                        PREFIX), exec_prefix, sbindir, libdir, includedir,
+#                        datarootdir, mandir, docdir, ...
+#   make uninstall       removes exactly what install put there, then the
+#                        directories it made, if empty
+#   make dist            libportpool-VERSION.tar.gz from git (git archive)
 
 VERSION   := 0.1.0
 SOVERSION := 0
 
-PREFIX     ?= /usr/local
-libdir     ?= $(PREFIX)/lib
-includedir ?= $(PREFIX)/include
-mandir     ?= $(PREFIX)/share/man
+# The GNU names, which dh_auto_install and friends pass; PREFIX is the
+# older spelling of prefix.  The library reads /etc/portpool.conf whatever
+# sysconfdir says; nothing is installed there.
+PREFIX      ?= /usr/local
+prefix      ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir      ?= $(exec_prefix)/bin
+sbindir     ?= $(exec_prefix)/sbin
+libdir      ?= $(exec_prefix)/lib
+includedir  ?= $(prefix)/include
+datarootdir ?= $(prefix)/share
+datadir     ?= $(datarootdir)
+mandir      ?= $(datarootdir)/man
+docdir      ?= $(datarootdir)/doc/libportpool
+sysconfdir  ?= $(prefix)/etc
 pkgconfigdir ?= $(libdir)/pkgconfig
+PROJECT_URL ?= https://example.org/libportpool
 
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -32,7 +49,12 @@ LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
 TESTS := $(patsubst test/%.c,$(B)/test/%,$(wildcard test/test_*.c))
 TEST_UTIL := $(B)/test/util.o
-MAN_PAGES := $(wildcard man/*.[35])
+MAN_PAGES := $(wildcard man/*.[358])
+# Admin programs installed in $(sbindir): each NAME is built as
+# $(B)/tools/NAME by the rules of the tool (TOOLS += NAME beside them).
+TOOLS :=
+# The sample policy file, installed as documentation when there is one.
+DOC_EXAMPLES := $(wildcard examples/portpool.conf)
 
 all: $(SHARED) $(STATIC) $(EXAMPLES)
 
@@ -78,8 +100,19 @@ $(B)/test/bench: test/bench.c $(STATIC)
 bench: $(B)/test/bench
 	$(B)/test/bench
 
+# The default pool needs PORTPOOL_DEFAULT_SIZE descriptors; where the hard
+# limit is lower, show the largest pool that fits (leaving the library's
+# 64 spare descriptors) and say why, rather than fail.
+DEMO_POOL := 2500
 demo: $(B)/examples/portpool-info
-	$(B)/examples/portpool-info --open 0
+	@n=0; hard=$$(ulimit -Hn); \
+	if [ "$$hard" != unlimited ] && [ "$$hard" -lt $$(($(DEMO_POOL) + 64)) ]; then \
+		n=$$((hard - 64)); [ "$$n" -ge 1 ] || n=1; \
+		echo "demo: the hard descriptor limit (ulimit -Hn) is $$hard," \
+		     "too low for the default pool of $(DEMO_POOL): showing a pool of $$n"; \
+	fi; \
+	echo "$(B)/examples/portpool-info --open $$n"; \
+	$(B)/examples/portpool-info --open $$n
 
 # ---- fuzz: libFuzzer targets (test/fuzz/) --------------------------------
 #   make fuzz [FUZZ_SECONDS=60]   each target, clang sanitizers, on a scratch
@@ -163,19 +196,29 @@ lint:
 		$(CPPFLAGS_ALL) -std=c11 2>/dev/null
 
 # The packages the tests use, installed when missing (see test/deps.sh).
+# As an ordinary user it names what is missing in one line (exit 77), and
+# check leaves out the checks that need it: have = y if root (check-deps
+# runs first and installs) or if the test command succeeds.
 check-deps:
-	@sh test/deps.sh
+	@sh test/deps.sh || [ $$? -eq 77 ]
 
-check: check-deps all $(TESTS) $(FUZZ_REPLAY)
-	@sh test/run.sh $(TESTS) $(FUZZ_CHECKS) \
-		"sh test/check-man.sh $(SHARED) $(MAN_PAGES)" \
-		"sh test/check-install.sh" "sh test/e2e.sh"
+have = $(shell [ "$$(id -u)" = 0 ] || $(1) >/dev/null 2>&1 && echo y)
+CHECK_TESTS := $(if $(call have,test -f /usr/include/cmocka.h),$(TESTS))
+CHECK_MAN := $(if $(call have,command -v mandoc),\
+	"sh test/check-man.sh $(SHARED) $(MAN_PAGES)")
+CHECK_INSTALL := $(if $(call have,command -v pkg-config),\
+	"sh test/check-install.sh")
 
-# Made at install time, so that it names the PREFIX given there.
+check: check-deps all $(CHECK_TESTS) $(FUZZ_REPLAY)
+	@sh test/run.sh $(CHECK_TESTS) $(FUZZ_CHECKS) $(CHECK_MAN) \
+		$(CHECK_INSTALL) "sh test/e2e.sh"
+
+# Made at install time, so that it names the prefix given there.
 $(B)/libportpool.pc: libportpool.pc.in
 	@mkdir -p $(@D)
-	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(libdir)|' \
-	    -e 's|@includedir@|$(includedir)|' -e 's|@version@|$(VERSION)|' \
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@exec_prefix@|$(exec_prefix)|' \
+	    -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
+	    -e 's|@version@|$(VERSION)|' -e 's|@url@|$(PROJECT_URL)|' \
 	    $< > $(B)/libportpool.pc
 
 # Every name in a page's .Nm lines gets a link to that page.
@@ -185,10 +228,25 @@ man_aliases = for page in $(MAN_PAGES); do \
 		[ "$$name.$$sec" = "$$base" ] || echo "$$sec $$base $$name.$$sec"; \
 	done; done
 
+# The directories install needs.  It notes in $(INSTALLED_DIRS) each one
+# it makes (ancestors too), and uninstall removes those of its own
+# DESTDIR and directories that are empty again, deepest first (the notes
+# of other installs stay): directories that were there before stay.
+INSTALL_DIRS = $(libdir) $(includedir) $(pkgconfigdir) \
+	$(sort $(foreach p,$(MAN_PAGES),$(mandir)/man$(subst .,,$(suffix $(p))))) \
+	$(if $(TOOLS),$(sbindir)) $(if $(DOC_EXAMPLES),$(docdir)/examples)
+INSTALLED_DIRS = $(B)/installed-dirs
+
+# The tools are built by a sub-make: a TOOLS += below this rule still counts.
 install: all $(B)/libportpool.pc
-	install -d $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
-		$(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man3 \
-		$(DESTDIR)$(mandir)/man5
+	$(if $(TOOLS),@$(MAKE) --no-print-directory $(TOOLS:%=$(B)/tools/%))
+	@for d in $(INSTALL_DIRS:%=$(DESTDIR)%); do \
+		p=$$d; while [ -n "$$p" ] && [ ! -d "$$p" ]; do \
+			echo "$$p"; \
+			case $$p in */*) p=$${p%/*} ;; *) p= ;; esac; \
+		done; \
+	done >>$(INSTALLED_DIRS)
+	install -d $(INSTALL_DIRS:%=$(DESTDIR)%)
 	install -m 644 include/portpool.h $(DESTDIR)$(includedir)/
 	install -m 755 $(SHARED) $(DESTDIR)$(libdir)/
 	ln -sf libportpool.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME)
@@ -199,6 +257,10 @@ install: all $(B)/libportpool.pc
 		install -m 644 $$page $(DESTDIR)$(mandir)/man$${page##*.}/; done
 	$(man_aliases) | while read sec page alias; do \
 		ln -sf $$page $(DESTDIR)$(mandir)/man$$sec/$$alias; done
+	$(if $(TOOLS),install -m 755 $(TOOLS:%=$(B)/tools/%) \
+		$(DESTDIR)$(sbindir)/)
+	$(if $(DOC_EXAMPLES),install -m 644 $(DOC_EXAMPLES) \
+		$(DESTDIR)$(docdir)/examples/)
 
 uninstall:
 	rm -f $(DESTDIR)$(includedir)/portpool.h \
@@ -210,11 +272,28 @@ uninstall:
 		rm -f $(DESTDIR)$(mandir)/man$${page##*.}/$${page##*/}; done
 	$(man_aliases) | while read sec page alias; do \
 		rm -f $(DESTDIR)$(mandir)/man$$sec/$$alias; done
+	rm -f $(TOOLS:%=$(DESTDIR)$(sbindir)/%) \
+		$(DOC_EXAMPLES:examples/%=$(DESTDIR)$(docdir)/examples/%)
+	@[ ! -f $(INSTALLED_DIRS) ] || { \
+		LC_ALL=C sort -ru $(INSTALLED_DIRS) | while read -r d; do \
+			mine=; for t in $(INSTALL_DIRS:%=$(DESTDIR)%); do \
+				case $$t/ in "$$d"/*) mine=1 ;; esac; done; \
+			if [ -n "$$mine" ]; then rmdir "$$d" 2>/dev/null || :; \
+			else echo "$$d"; fi; \
+		done >$(INSTALLED_DIRS).kept; \
+		mv $(INSTALLED_DIRS).kept $(INSTALLED_DIRS); \
+		[ -s $(INSTALLED_DIRS) ] || rm -f $(INSTALLED_DIRS); }
+
+# The release tarball: what git has committed at HEAD, in one directory.
+DIST := libportpool-$(VERSION)
+dist:
+	git archive --format=tar.gz --prefix=$(DIST)/ -o $(DIST).tar.gz HEAD
+	@echo "$(DIST).tar.gz: HEAD $$(git rev-parse --short HEAD)"
 
 clean:
 	rm -rf $(B)
 
-.PHONY: all bench demo check check-deps install uninstall clean \
+.PHONY: all bench demo check check-deps install uninstall clean dist \
 	test-programs check-asan check-valgrind check-tsan lint \
 	$(B)/libportpool.pc
 .DELETE_ON_ERROR:

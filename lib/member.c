@@ -63,6 +63,9 @@ int pp_member_socket(const struct portpool_config *cfg, int *fd_out)
 {
 	int fd, on = 1;
 
+	/* Defined on failure too: under LTO, gcc cannot see that pp_fail()
+	 * returns -1 and warns that the caller's fd may be uninitialized. */
+	*fd_out = -1;
 	fd = socket(cfg->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return pp_fail(errno, "cannot make an %s UDP socket: %s",

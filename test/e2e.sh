@@ -1,17 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 #
-# End-to-end tests of the examples against real services, as root, each
-# scenario in its own network namespace (unshare -n) so the host is never
-# touched:
+# End-to-end tests of the examples against real services, each scenario in
+# its own network namespace so the host is never touched (unshare -n as
+# root; as an ordinary user unshare -rn, a user namespace in which we are
+# root, around the network one: the daemons must not switch user):
 #   a. dns-query against a real Unbound: 200 queries answered, every source
 #      port seen on the wire is a candidate, nearly all distinct;
 #   b. KB956188 with a real service: pool-daemon holds 2,500 of 1024-5000
 #      and socat still binds UDP 4500, 20 runs out of 20;
 #   c. give-back without restart: a port the daemon holds is reserved,
 #      SIGHUP, and socat binds it within a second.
-# It installs unbound, socat, tcpdump and iproute2 with apt-get when
-# missing.  One line per scenario, then "e2e: N passed, M failed"; exit 1
+# The daemons come from `sh test/deps.sh daemons`: as root it installs
+# what is missing (starting and enabling no service); as an ordinary user
+# it names the missing packages in one line, and the scenarios that need
+# them skip.  One line per scenario, then "e2e: N passed, M failed"; exit 1
 # on a failure.
 # A scenario that cannot run is a SKIP, or a FAIL when CI=true.
 #
@@ -49,31 +52,39 @@ trap 'exit 1' INT TERM
 
 # Everything a scenario needs before it can say anything.
 can_run=
-if [ "$(id -u)" != 0 ]; then
-	can_run="not root"
-elif ! command -v unshare >/dev/null 2>&1 ||
-     ! unshare -n true 2>/dev/null; then
-	can_run="cannot make a network namespace"
+if [ "$(id -u)" = 0 ]; then
+	NS=-n
+else
+	NS=-rn
+fi
+if ! command -v unshare >/dev/null 2>&1 ||
+   ! unshare $NS true 2>/dev/null; then
+	can_run="cannot make a network namespace (unshare $NS)"
 elif ! make -s "B=$B" all >"$TMP/make.log" 2>&1; then
 	can_run="make failed: $(tail -n 1 "$TMP/make.log")"
 fi
 
-missing=
-command -v unbound >/dev/null 2>&1 || missing="$missing unbound"
-command -v socat >/dev/null 2>&1 || missing="$missing socat"
-command -v tcpdump >/dev/null 2>&1 || missing="$missing tcpdump"
-command -v ss >/dev/null 2>&1 || missing="$missing iproute2"
-if [ -z "$can_run" ] && [ -n "$missing" ]; then
-	echo "installing:$missing"
-	DEBIAN_FRONTEND=noninteractive
-	export DEBIAN_FRONTEND
-	# shellcheck disable=SC2086
-	apt-get update -qq >"$TMP/apt.log" 2>&1 &&
-	apt-get install -y -qq --no-install-recommends $missing \
-		>>"$TMP/apt.log" 2>&1 ||
-		echo "apt-get could not install:$missing" \
-		     "($(tail -n 1 "$TMP/apt.log"))"
+# Installs as root; as an ordinary user, one line naming what is missing.
+[ -n "$can_run" ] || sh test/deps.sh daemons
+
+# tcpdump, root in its namespace, switches user (-Z root: to root) with
+# initgroups(), and a user namespace that an ordinary user made forbids
+# setgroups().  There is no supplementary group to set in it anyway: as an
+# ordinary user, tcpdump runs with an initgroups() that does nothing.
+PP_PRELOAD=
+if [ -z "$can_run" ] && [ "$(id -u)" != 0 ]; then
+	printf '%s\n' '#include <grp.h>' \
+		'int initgroups(const char *user, gid_t group)' \
+		'{ (void)user; (void)group; return 0; }' >"$TMP/nogroups.c"
+	if ${CC:-cc} -shared -fPIC -o "$TMP/nogroups.so" "$TMP/nogroups.c" \
+		2>"$TMP/nogroups.log"; then
+		PP_PRELOAD=$TMP/nogroups.so
+	else
+		can_run="cannot build the initgroups shim for tcpdump:" \
+			"$(tail -n 1 "$TMP/nogroups.log")"
+	fi
 fi
+export PP_PRELOAD
 if [ -z "$can_run" ] &&
    { ! command -v ip >/dev/null 2>&1 || ! command -v ss >/dev/null 2>&1; }; then
 	can_run="iproute2 (ip, ss) missing"
@@ -97,7 +108,7 @@ scenario() {
 	mkdir -p "$dir"
 	# timeout signals its whole process group: background daemons too.
 	# shellcheck disable=SC2016
-	timeout -k 3 "$limit" unshare -n sh -c \
+	timeout -k 3 "$limit" unshare $NS sh -c \
 		'ip link set lo up && s=$1 && shift && . "$s"' \
 		sh "$script" "$dir" "$BIN" >"$dir/out" 2>&1
 	rc=$?
@@ -180,7 +191,7 @@ unbound-checkconf "$dir/unbound.conf" >"$dir/checkconf" 2>&1 ||
 # --immediate-mode: packets reach the file as they come, not when a ring
 # buffer block times out (a TERM before that would lose them); -B: a
 # large buffer, or a busy machine makes the kernel drop some.
-tcpdump -i lo -n -U --immediate-mode -B 32768 -Z root -w "$dir/q.pcap" \
+LD_PRELOAD=$PP_PRELOAD tcpdump -i lo -n -U --immediate-mode -B 32768 -Z root -w "$dir/q.pcap" \
 	'udp dst port 53' 2>"$dir/tcpdump.err" &
 capture=$!
 pids="$pids $capture"
@@ -210,7 +221,8 @@ sleep 0.5
 kill -INT "$capture"
 wait "$capture"
 cleanup
-tcpdump -nr "$dir/q.pcap" 'udp dst port 53' 2>/dev/null |
+LD_PRELOAD=$PP_PRELOAD tcpdump -Z root -nr "$dir/q.pcap" 'udp dst port 53' \
+	2>/dev/null |
 	sed -n 's/.* IP 127\.0\.0\.1\.\([0-9]*\) > 127\.0\.0\.1\.53: .*/\1/p' \
 	>"$dir/wire-ports"
 wire=$(wc -l <"$dir/wire-ports")

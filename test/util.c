@@ -13,6 +13,45 @@
 
 #include "util.h"
 
+/*
+ * As an ordinary user, make a user namespace first, in which this process
+ * is root (uid and gid mapped to 0), and the network namespace inside it:
+ * the new namespace's sysctls then belong to us, and the host's stay
+ * untouched either way.  Must run while the process has one thread.
+ */
+static int write_file(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, text, len) == (ssize_t)len;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static const char *enter_userns(void)
+{
+	char map[64];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (unshare(CLONE_NEWUSER) != 0)
+		return "unshare(CLONE_NEWUSER) failed "
+		       "(unprivileged user namespaces off?)";
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
+	if (write_file("/proc/self/uid_map", map) != 0)
+		return "cannot write /proc/self/uid_map";
+	if (write_file("/proc/self/setgroups", "deny") != 0)
+		return "cannot write /proc/self/setgroups";
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
+	if (write_file("/proc/self/gid_map", map) != 0)
+		return "cannot write /proc/self/gid_map";
+	return NULL;
+}
+
 static int netns_state;	/* 0 not tried, 1 in one, -1 failed */
 static const char *netns_why = "pp_test_enter_netns() was not called";
 
@@ -27,8 +66,16 @@ int pp_test_enter_netns(const char **why)
 		return netns_state > 0 ? 0 : -1;
 	}
 	netns_state = -1;
+	if (geteuid() != 0) {
+		const char *err = enter_userns();
+
+		if (err) {
+			netns_why = err;
+			goto out;
+		}
+	}
 	if (unshare(CLONE_NEWNET) != 0) {
-		netns_why = "unshare(CLONE_NEWNET) failed (not root?)";
+		netns_why = "unshare(CLONE_NEWNET) failed";
 		goto out;
 	}
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -112,4 +159,34 @@ const char *pp_test_fixture(const char *name)
 	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "test/fixtures",
 		 name);
 	return path;
+}
+
+/*
+ * Root of the initial user namespace: uid 0 there maps the whole range,
+ * "0 0 4294967295".  Root of a namespace we made maps one id only.
+ */
+static int real_root(void)
+{
+	unsigned long inside, outside, count;
+	FILE *f;
+	int ok;
+
+	if (geteuid() != 0)
+		return 0;
+	f = fopen("/proc/self/uid_map", "re");
+	if (!f)
+		return 0;
+	ok = fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3 &&
+	     inside == 0 && outside == 0 && count == 4294967295UL;
+	fclose(f);
+	return ok;
+}
+
+void pp_test_need_root(const char *reason)
+{
+	if (real_root())
+		return;
+	printf("needs root: %s\n", reason);
+	fflush(stdout);
+	exit(PP_TEST_NEEDS_ROOT);
 }

@@ -31,6 +31,15 @@ void pp_test_isolate(void);
  */
 void pp_test_require_netns(void);
 
+/*
+ * For a test program that by nature needs real root (cgroup BPF, say):
+ * unless it runs as root of the host's user namespace, print one line
+ * "needs root: REASON" and exit 77, which test/run.sh counts apart from
+ * passed and failed.  Call it from main() before pp_test_isolate().
+ */
+#define PP_TEST_NEEDS_ROOT 77
+void pp_test_need_root(const char *reason);
+
 /* Write a sysctl of this namespace, e.g. ("ip_local_reserved_ports", "4500"). */
 void pp_test_sysctl(const char *name, const char *value);
 
