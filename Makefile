@@ -1,7 +1,7 @@
 # libportpool: one non-recursive GNU make file.
 #
-#   make                 the libraries and the examples, in build/
-#   make demo            run examples/portpool-info on the default pool
+#   make                 the libraries, the tools and the examples, in build/
+#   make demo            run tools/portpool-info on the default pool
 #   make check           every test (installs its Debian packages as root)
 #   make bench           the benchmarks (root: they use network namespaces)
 #   make install         PREFIX, DESTDIR, libdir, includedir, mandir
@@ -30,11 +30,13 @@ STATIC  := $(B)/libportpool.a
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 EXAMPLES := $(patsubst examples/%.c,$(B)/examples/%,$(wildcard examples/*.c))
+# The administrator's programs (installed into sbindir by packaging).
+TOOLS := $(B)/tools/portpool-info
 TESTS := $(patsubst test/%.c,$(B)/test/%,$(wildcard test/test_*.c))
 TEST_UTIL := $(B)/test/util.o
-MAN_PAGES := $(wildcard man/*.[35])
+MAN_PAGES := $(wildcard man/*.[358])
 
-all: $(SHARED) $(STATIC) $(EXAMPLES)
+all: $(SHARED) $(STATIC) $(EXAMPLES) $(TOOLS)
 
 $(B)/lib/%.o: lib/%.c lib/*.h include/portpool.h
 	@mkdir -p $(@D)
@@ -57,6 +59,13 @@ $(B)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
 
+# portpool-info is tools/portpool-info.c and its tools/info-*.c parts.
+$(B)/tools/portpool-info: tools/portpool-info.c $(wildcard tools/info-*.c) \
+		tools/info.h $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ \
+		$(filter %.c,$^) $(STATIC) -lm
+
 $(TEST_UTIL): test/util.c test/util.h include/portpool.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Ilib $(CFLAGS_ALL) -c -o $@ $<
@@ -75,11 +84,11 @@ $(B)/test/bench: test/bench.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
 
-bench: $(B)/test/bench
+bench: $(B)/test/bench $(TOOLS)
 	$(B)/test/bench
 
-demo: $(B)/examples/portpool-info
-	$(B)/examples/portpool-info --open 0
+demo: $(B)/tools/portpool-info
+	$(B)/tools/portpool-info --open 0
 
 # ---- fuzz: libFuzzer targets (test/fuzz/) --------------------------------
 #   make fuzz [FUZZ_SECONDS=60]   each target, clang sanitizers, on a scratch
@@ -157,7 +166,7 @@ check-tsan:
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -Iinclude -Ilib \
 		--enable=warning,portability,performance \
-		--suppress=missingIncludeSystem lib examples
+		--suppress=missingIncludeSystem lib examples tools
 	clang-tidy --quiet --warnings-as-errors='*' \
 		-checks='$(subst $(eval) ,,$(TIDY_CHECKS))' $(LIB_SRC) -- \
 		$(CPPFLAGS_ALL) -std=c11 2>/dev/null
@@ -169,7 +178,8 @@ check-deps:
 check: check-deps all $(TESTS) $(FUZZ_REPLAY)
 	@sh test/run.sh $(TESTS) $(FUZZ_CHECKS) \
 		"sh test/check-man.sh $(SHARED) $(MAN_PAGES)" \
-		"sh test/check-install.sh" "sh test/e2e.sh"
+		"sh test/check-install.sh" "sh test/e2e.sh" \
+		"sh test/admin-e2e.sh"
 
 # Made at install time, so that it names the PREFIX given there.
 $(B)/libportpool.pc: libportpool.pc.in
@@ -188,7 +198,7 @@ man_aliases = for page in $(MAN_PAGES); do \
 install: all $(B)/libportpool.pc
 	install -d $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) \
 		$(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(mandir)/man3 \
-		$(DESTDIR)$(mandir)/man5
+		$(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8
 	install -m 644 include/portpool.h $(DESTDIR)$(includedir)/
 	install -m 755 $(SHARED) $(DESTDIR)$(libdir)/
 	ln -sf libportpool.so.$(VERSION) $(DESTDIR)$(libdir)/$(SONAME)
