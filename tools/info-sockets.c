@@ -163,7 +163,7 @@ struct inode_table {
 
 static size_t hash(uint32_t inode)
 {
-	return (size_t)(inode * 2654435761u);
+	return (size_t)((uint64_t)inode * 2654435761u);
 }
 
 static int table_build(struct inode_table *t, const struct info_socks *s)
@@ -206,7 +206,8 @@ static uint32_t socket_inode(const char *link, ssize_t len)
 {
 	uint32_t inode = 0;
 
-	if (len < 10 || memcmp(link, "socket:[", 8) || link[len - 1] != ']')
+	if (len < 10 || memcmp(link, "socket:[", 8) != 0 ||
+	    link[len - 1] != ']')
 		return 0;
 	for (ssize_t i = 8; i < len - 1; i++) {
 		if (link[i] < '0' || link[i] > '9')

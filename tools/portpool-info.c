@@ -396,7 +396,8 @@ int main(int argc, char **argv)
 				number("--size", optarg)), "--size");
 			break;
 		case O_FAMILY:
-			if (strcmp(optarg, "4") && strcmp(optarg, "6"))
+			if (strcmp(optarg, "4") != 0 &&
+			    strcmp(optarg, "6") != 0)
 				die_usage("--family: \"%s\" is not 4 or 6",
 					  optarg);
 			check(portpool_config_set_family(cfg, optarg[0] == '6' ?
