@@ -1,7 +1,7 @@
 # libportpool: one non-recursive GNU make file.
 #
-#   make                 the libraries and the examples, in build/
-#   make demo            run examples/portpool-info on the default pool
+#   make                 the libraries, the tools and the examples, in build/
+#   make demo            run tools/portpool-info on the default pool
 #   make check           every test (installs its Debian packages as root;
 #                        as an ordinary user, in user namespaces)
 #   make bench           the benchmarks (root: they use network namespaces)
@@ -79,6 +79,14 @@ $(B)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
 
+# portpool-info is tools/portpool-info.c and its tools/info-*.c parts.
+$(B)/tools/portpool-info: tools/portpool-info.c $(wildcard tools/info-*.c) \
+		tools/info.h $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ \
+		$(filter %.c,$^) $(STATIC) -lm
+TOOLS += portpool-info
+
 $(TEST_UTIL): test/util.c test/util.h include/portpool.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Ilib $(CFLAGS_ALL) -c -o $@ $<
@@ -97,22 +105,22 @@ $(B)/test/bench: test/bench.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
 
-bench: $(B)/test/bench
+bench: $(B)/test/bench $(B)/tools/portpool-info
 	$(B)/test/bench
 
 # The default pool needs PORTPOOL_DEFAULT_SIZE descriptors; where the hard
 # limit is lower, show the largest pool that fits (leaving the library's
 # 64 spare descriptors) and say why, rather than fail.
 DEMO_POOL := 2500
-demo: $(B)/examples/portpool-info
+demo: $(B)/tools/portpool-info
 	@n=0; hard=$$(ulimit -Hn); \
 	if [ "$$hard" != unlimited ] && [ "$$hard" -lt $$(($(DEMO_POOL) + 64)) ]; then \
 		n=$$((hard - 64)); [ "$$n" -ge 1 ] || n=1; \
 		echo "demo: the hard descriptor limit (ulimit -Hn) is $$hard," \
 		     "too low for the default pool of $(DEMO_POOL): showing a pool of $$n"; \
 	fi; \
-	echo "$(B)/examples/portpool-info --open $$n"; \
-	$(B)/examples/portpool-info --open $$n
+	echo "$(B)/tools/portpool-info --open $$n"; \
+	$(B)/tools/portpool-info --open $$n
 
 # ---- fuzz: libFuzzer targets (test/fuzz/) --------------------------------
 #   make fuzz [FUZZ_SECONDS=60]   each target, clang sanitizers, on a scratch
@@ -190,7 +198,7 @@ check-tsan:
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -Iinclude -Ilib \
 		--enable=warning,portability,performance \
-		--suppress=missingIncludeSystem lib examples
+		--suppress=missingIncludeSystem lib examples tools
 	clang-tidy --quiet --warnings-as-errors='*' \
 		-checks='$(subst $(eval) ,,$(TIDY_CHECKS))' $(LIB_SRC) -- \
 		$(CPPFLAGS_ALL) -std=c11 2>/dev/null
@@ -211,7 +219,7 @@ CHECK_INSTALL := $(if $(call have,command -v pkg-config),\
 
 check: check-deps all $(CHECK_TESTS) $(FUZZ_REPLAY)
 	@sh test/run.sh $(CHECK_TESTS) $(FUZZ_CHECKS) $(CHECK_MAN) \
-		$(CHECK_INSTALL) "sh test/e2e.sh"
+		$(CHECK_INSTALL) "sh test/e2e.sh" "sh test/admin-e2e.sh"
 
 # Made at install time, so that it names the prefix given there.
 $(B)/libportpool.pc: libportpool.pc.in
@@ -237,9 +245,7 @@ INSTALL_DIRS = $(libdir) $(includedir) $(pkgconfigdir) \
 	$(if $(TOOLS),$(sbindir)) $(if $(DOC_EXAMPLES),$(docdir)/examples)
 INSTALLED_DIRS = $(B)/installed-dirs
 
-# The tools are built by a sub-make: a TOOLS += below this rule still counts.
 install: all $(B)/libportpool.pc
-	$(if $(TOOLS),@$(MAKE) --no-print-directory $(TOOLS:%=$(B)/tools/%))
 	@for d in $(INSTALL_DIRS:%=$(DESTDIR)%); do \
 		p=$$d; while [ -n "$$p" ] && [ ! -d "$$p" ]; do \
 			echo "$$p"; \
@@ -292,6 +298,9 @@ dist:
 
 clean:
 	rm -rf $(B)
+
+# Every tool's rules have added its name to TOOLS by now.
+all: $(TOOLS:%=$(B)/tools/%)
 
 .PHONY: all bench demo check check-deps install uninstall clean dist \
 	test-programs check-asan check-valgrind check-tsan lint \

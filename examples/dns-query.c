@@ -526,6 +526,9 @@ int main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
+			/* In a cluster (-xy) argv[optind - 1] is not it. */
+			if (optopt > 0 && optopt < 256)
+				die_usage("bad option \"-%c\"", optopt);
 			die_usage("bad option \"%s\"", argv[optind - 1]);
 		}
 	}

@@ -20,6 +20,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@ struct results {
 	double pick_ns, rotate_ratio, refresh_ms;
 	double mem_fixed, mem_per_member;
 	double noise;
+	double audit_ratio;
 };
 
 static struct results *res;
@@ -1042,6 +1044,129 @@ static void scen_memory(void)
 	       fixed <= 32768 && per <= 16 ? "PASS" : "MISS");
 }
 
+/* ---- audit: portpool-info --audit against ss -uanp ---- */
+
+/* Run argv with stdout and stderr on /dev/null; its time in ns. */
+static double run_timed(char *const argv[], int want)
+{
+	uint64_t t0 = now_ns();
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+			_exit(127);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != want) {
+		errno = 0;
+		fprintf(stderr, "bench: %s exited %d, not %d\n", argv[0],
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1, want);
+		die(argv[0]);
+	}
+	return (double)(now_ns() - t0);
+}
+
+/* The holder: a child whose descriptors are n UDP sockets and nothing
+ * else (a hard limit of exactly 20,000 leaves no room for stdio), bound
+ * to first..first+n-1; it stops itself when they are all bound. */
+static pid_t hold_sockets(unsigned n, unsigned first)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_max < n)
+			_exit(3);
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(4);
+		/* Every descriptor, inherited ones too. */
+		for (rlim_t fd = 0; fd < rl.rlim_max; fd++)
+			close((int)fd);
+		for (unsigned i = 0; i < n; i++) {
+			struct sockaddr_in a = { .sin_family = AF_INET,
+				.sin_port = htons((uint16_t)(first + i)) };
+			int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+			if (fd < 0 || bind(fd, (struct sockaddr *)&a,
+					   sizeof(a)) < 0)
+				_exit(5);
+		}
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, WUNTRACED) < 0)
+		die("waitpid");
+	if (!WIFSTOPPED(status)) {
+		errno = 0;
+		fprintf(stderr, "bench: the socket holder exited %d (3: hard "
+			"RLIMIT_NOFILE under %u)\n",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1, n);
+		die("holding the audit's sockets");
+	}
+	return pid;
+}
+
+/* 20,000 UDP sockets in one process, every port a candidate of the
+ * audited range: the audit must find and name all of them. */
+static void scen_audit(void)
+{
+	const unsigned n = quick ? 5000 : 20000, first = 30000;
+	/* ss -uanp takes about 2 s here: 9 repetitions at most. */
+	const int areps = reps < 9 ? reps : 9;
+	char tool[4096], range[32];
+	double ta[MAX_REPS], ts[MAX_REPS];
+	ssize_t len = readlink("/proc/self/exe", tool, sizeof(tool) - 32);
+	char *slash;
+	pid_t holder;
+
+	if (len < 0)
+		die("readlink /proc/self/exe");
+	tool[len] = '\0';
+	/* build/test/bench -> build/tools/portpool-info */
+	slash = strrchr(tool, '/');
+	if (!slash)
+		die("the bench's path");
+	*slash = '\0';
+	slash = strrchr(tool, '/');
+	if (!slash)
+		die("the bench's path");
+	strcpy(slash, "/tools/portpool-info");
+	if (access(tool, X_OK) < 0)
+		die(tool);
+	holder = hold_sockets(n, first);
+	snprintf(range, sizeof(range), "%u-%u", first, first + n - 1);
+	{
+		char *audit[] = { tool, "--range", range, "--audit", NULL };
+		char *ss[] = { "ss", "-uanp", NULL };
+
+		for (int r = 0; r < areps; r++) {
+			ts[r] = run_timed(ss, 0);
+			ta[r] = run_timed(audit, 1);
+		}
+	}
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	res->audit_ratio = median_ratio(ta, ts, areps);
+	printf("%-13s %6u  UDP sockets in one process, %d reps: --audit "
+	       "%.1f ms, ss -uanp %.1f ms: ratio %.3f  target <= 1.5  %s\n\n",
+	       "audit", n, areps, median(ta, areps) / 1e6,
+	       median(ts, areps) / 1e6, res->audit_ratio,
+	       res->audit_ratio <= 1.5 ? "PASS" : "MISS");
+}
+
 /* ---- driver ---- */
 
 /* Whether the comma-separated list names the scenario. */
@@ -1096,6 +1221,7 @@ static const struct scenario {
 	{ "rotate", scen_rotate },
 	{ "refresh", scen_refresh },
 	{ "memory", scen_memory },
+	{ "audit", scen_audit },
 };
 
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -1173,10 +1299,12 @@ int main(void)
 	       "crowded_uniform_ratio=%.3f crowded_kernel_bits=%.2f "
 	       "crowded_lib_bits=%.2f whole_ratio=%.3f pick_ns=%.2f "
 	       "rotate_ratio=%.3f refresh_ms=%.3f mem_fixed_bytes=%.0f "
-	       "mem_per_member_bytes=%.2f\n", res->open_default_ratio,
+	       "mem_per_member_bytes=%.2f audit_ratio=%.3f\n",
+	       res->open_default_ratio,
 	       res->open_kb_ratio, res->crowded_ratio,
 	       res->crowded_uniform_ratio, res->kernel_bits, res->lib_bits,
 	       res->whole_ratio, res->pick_ns, res->rotate_ratio,
-	       res->refresh_ms, res->mem_fixed, res->mem_per_member);
+	       res->refresh_ms, res->mem_fixed, res->mem_per_member,
+	       res->audit_ratio);
 	return 0;
 }

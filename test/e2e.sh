@@ -241,7 +241,7 @@ distinct=$(wc -l <"$dir/distinct")
 	verdict FAIL "only $distinct distinct source ports in $wire queries"
 # Same configuration as dns-query's, asked in this namespace.
 while read -r port; do
-	"$bin/portpool-info" --size 16 --port "$port" >"$dir/why" 2>&1
+	"${bin%/*}/tools/portpool-info" --size 16 --port "$port" >"$dir/why" 2>&1
 	grep -q "^port $port is a candidate" "$dir/why" ||
 		verdict FAIL "source port $port is not a candidate:" \
 			"$(tail -n 1 "$dir/why")"

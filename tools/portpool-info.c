@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * portpool-info: what libportpool would do on this host, and why.  The
- * administrator's view; also a small example of the whole API.
- *
- * Build: cc portpool-info.c $(pkg-config --cflags --libs libportpool) -lm
+ * portpool-info: what libportpool would do on this host, and why; who
+ * holds a port; which services a pool could take a port from; the
+ * settings that make daemons which do not link the library avoid the
+ * host's exclusions.  The administrator's tool, see portpool-info(8).
+ * This file: the options, the census, --port and --open.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,17 +17,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <portpool.h>
+#include "info.h"
 
 static const char usage[] =
 "usage: portpool-info [options]\n"
 "Show the effective range, every exclusion source and the candidates.\n"
-"  --port N             say why port N is or is not a candidate\n"
+"  --port N             say why port N is or is not a candidate, and who\n"
+"                       holds it\n"
 "  --open N             bind a pool of N (0: the configured size),\n"
 "                       raising the soft descriptor limit if needed,\n"
 "                       and grade its ports\n"
 "  --hold               with --open: keep the pool until SIGINT/SIGTERM;\n"
 "                       SIGHUP refreshes it and prints the moves\n"
+"  --who N              the sockets bound to port N and their processes\n"
+"  --udp, --tcp         with --who or --port: only that protocol\n"
+"  --audit              bound UDP and listening TCP sockets whose port is\n"
+"                       a candidate, and the reserved_ports line that\n"
+"                       protects them (exit 1 when there is one)\n"
+"  --emit DAEMON        settings for unbound, bind, pdns-recursor,\n"
+"                       dnsmasq, sysctl or systemd\n"
 "  --max-user-port N    range [1024, N] (5000-65534; 0: not set)\n"
 "  --range A-B|system   an explicit range, or the kernel's\n"
 "  --reserve LIST       reserve ports, e.g. 4500-4500 or 8080,9148-9150\n"
@@ -38,10 +47,10 @@ static const char usage[] =
 "                       switch a host exclusion source off\n"
 "  --json               one JSON object instead of text\n"
 "  --help               this text\n"
-"Exit status: 0 success, 1 the library failed, 2 bad options.\n";
+"Exit status: 0 success, 1 the library failed (--audit: a port is at\n"
+"risk), 2 bad options.\n";
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void die_usage(const char *fmt, ...)
+void info_die_usage(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -50,20 +59,24 @@ static void die_usage(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, " (see --help)\n");
-	exit(2);
+	exit(INFO_USAGE);
 }
 
-static unsigned long number(const char *opt, const char *arg)
+#define die_usage info_die_usage
+
+/* A port number, 0-65535: strtoul alone would wrap 4294967297 to 1. */
+static unsigned number(const char *opt, const char *arg)
 {
 	unsigned long n;
 	char *end;
 
 	errno = 0;
 	n = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || n > 65535)
+	if (errno || end == arg || *end || arg[0] < '0' || arg[0] > '9' ||
+	    n > 65535)
 		die_usage("%s: \"%s\" is not a number from 0 to 65535", opt,
 			  arg);
-	return n;
+	return (unsigned)n;
 }
 
 /* A setter's refusal is the user's error: its sentence, one line. */
@@ -72,32 +85,39 @@ static void check(int rc, const char *opt)
 	if (rc < 0) {
 		fprintf(stderr, "portpool-info: %s: %s\n", opt,
 			portpool_error());
-		exit(2);
+		exit(INFO_USAGE);
 	}
 }
 
 static void set_range(struct portpool_config *cfg, const char *arg)
 {
-	unsigned long first;
-	char *end;
+	const char *dash = strchr(arg, '-');
+	char first[32];
 
 	if (strcmp(arg, "system") == 0) {
 		check(portpool_config_use_system_range(cfg), "--range");
 		return;
 	}
-	errno = 0;
-	first = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end != '-' || arg[0] == '-')
+	/* Both ends through number(): each is checked whole. */
+	if (!dash || dash == arg)
 		die_usage("--range: \"%s\" is not A-B or system", arg);
-	check(portpool_config_set_range(cfg, (unsigned)first,
-		(unsigned)number("--range", end + 1)), "--range");
+	if ((size_t)(dash - arg) >= sizeof(first))
+		die_usage("--range: \"%s\" does not start with a number from "
+			  "0 to 65535", arg);
+	memcpy(first, arg, (size_t)(dash - arg));
+	first[dash - arg] = '\0';
+	check(portpool_config_set_range(cfg, number("--range", first),
+		number("--range", dash + 1)), "--range");
 }
 
-/* porttest's grades, from the standard deviation of the ports used. */
-static const char *grade(double stddev)
-{
-	return stddev >= 3980 ? "GREAT" : stddev >= 296 ? "GOOD" : "POOR";
-}
+/* Everything the census prints, read before anything is printed, so
+ * that a failure leaves no half-written document. */
+struct report {
+	struct portpool_census census;
+	char *lists[PORTPOOL_SOURCE_COUNT];
+	int explain;
+	struct portpool_explanation why;
+};
 
 /* The ports a source removes from the range, as "4500,8080-8090". */
 static char *source_ranges(const struct portpool_config *cfg, int source)
@@ -109,26 +129,55 @@ static char *source_ranges(const struct portpool_config *cfg, int source)
 					    (size_t)len + 1) < 0) {
 		fprintf(stderr, "portpool-info: %s\n", len < 0 ?
 			portpool_error() : "out of memory");
-		exit(1);
+		exit(INFO_FAILED);
 	}
 	return list;
 }
 
-static void print_census(const struct portpool_config *cfg,
-			 const struct portpool_census *c, int json)
+static void read_report(const struct portpool_config *cfg, long port,
+			struct report *r)
 {
+	memset(r, 0, sizeof(*r));
+	if (portpool_census(cfg, &r->census) < 0) {
+		fprintf(stderr, "portpool-info: %s\n", portpool_error());
+		exit(INFO_FAILED);
+	}
+	for (int s = PORTPOOL_SOURCE_CALLER; s < PORTPOOL_SOURCE_COUNT; s++)
+		r->lists[s] = source_ranges(cfg, s);
+	if (port >= 0) {
+		r->explain = 1;
+		if (portpool_explain(cfg, (uint16_t)port, &r->why) < 0) {
+			fprintf(stderr, "portpool-info: %s\n",
+				portpool_error());
+			exit(INFO_FAILED);
+		}
+	}
+}
+
+static void free_report(struct report *r)
+{
+	for (int s = 0; s < PORTPOOL_SOURCE_COUNT; s++)
+		free(r->lists[s]);
+}
+
+/* The census; JSON leaves the object open for what follows. */
+static void print_census(const struct report *r, int json)
+{
+	const struct portpool_census *c = &r->census;
+
 	if (json) {
-		printf("{\"range\":{\"first\":%u,\"last\":%u,\"source\":\"%s\","
-		       "\"ports\":%lu},\"excluded\":{\"total\":%lu",
-		       c->first, c->last, c->range_source, c->range_ports,
-		       c->excluded);
+		printf("{\"range\":{\"first\":%u,\"last\":%u,\"source\":",
+		       c->first, c->last);
+		json_string(stdout, c->range_source);
+		printf(",\"ports\":%lu},\"excluded\":{\"total\":%lu",
+		       c->range_ports, c->excluded);
 		for (int s = PORTPOOL_SOURCE_CALLER; s < PORTPOOL_SOURCE_COUNT;
 		     s++) {
-			char *list = source_ranges(cfg, s);
-
-			printf(",\"%s\":{\"ports\":%lu,\"ranges\":\"%s\"}",
-			       portpool_source_name(s), c->removed[s], list);
-			free(list);
+			putchar(',');
+			json_string(stdout, portpool_source_name(s));
+			printf(":{\"ports\":%lu,\"ranges\":", c->removed[s]);
+			json_string(stdout, r->lists[s]);
+			putchar('}');
 		}
 		printf("},\"candidates\":%lu,\"fresh_bits\":%.2f,"
 		       "\"weak\":%s,\"size\":%u", c->candidates,
@@ -139,19 +188,37 @@ static void print_census(const struct portpool_config *cfg,
 	       c->first, c->last, c->range_ports, c->range_source);
 	printf("excluded:         %lu of them, by source:\n", c->excluded);
 	for (int s = PORTPOOL_SOURCE_CALLER; s < PORTPOOL_SOURCE_COUNT; s++) {
-		char *list = source_ranges(cfg, s);
+		const char *list = r->lists[s];
 
 		/* A long list is cut: --json has it whole. */
 		printf("  %-31s %5lu  %.40s%s\n", portpool_source_name(s),
 		       c->removed[s], list[0] ? list : "-",
 		       strlen(list) > 40 ? "..." : "");
-		free(list);
 	}
 	printf("candidates:       %lu (%.2f bits per fresh port%s)\n",
 	       c->candidates, floor(c->fresh_bits * 100) / 100,
 	       c->weak ? "; weak: under 16384 candidates, BIND's advice" : "");
 	printf("pool size:        %u (%.2f bits per pick)\n", c->size,
 	       floor(c->pick_bits * 100) / 100);
+}
+
+static int print_port(const struct report *r, int protos, int json)
+{
+	const struct portpool_explanation *why = &r->why;
+
+	if (json) {
+		printf(",\"port\":{\"port\":%u,\"candidate\":%s,"
+		       "\"sources\":%u,\"why\":", why->port,
+		       why->sources ? "false" : "true", why->sources);
+		json_string(stdout, why->text);
+		printf(",\"holders\":");
+		if (who_print(why->port, protos, 1, "") < 0)
+			printf("null");
+		printf("}");
+		return 0;
+	}
+	printf("%s\n", why->text);
+	return who_print(why->port, protos, 0, "  ") < 0 ? -1 : 0;
 }
 
 static volatile sig_atomic_t got_hup, got_stop;
@@ -172,7 +239,7 @@ static int hold(struct portpool *pool)
 	uint16_t *before = calloc(n, sizeof(*before));
 
 	if (!before)
-		return 1;
+		return INFO_FAILED;
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -202,27 +269,21 @@ static int hold(struct portpool *pool)
 		fflush(stdout);
 	}
 	free(before);
-	return 0;
+	return INFO_OK;
 }
 
-static int open_pool(struct portpool_config *cfg, unsigned size, int json,
-		     int keep)
+/* porttest's grades, from the standard deviation of the ports used. */
+static const char *grade(double stddev)
 {
-	struct portpool *pool;
+	return stddev >= 3980 ? "GREAT" : stddev >= 296 ? "GOOD" : "POOR";
+}
+
+static void print_pool(const struct portpool *pool, int json)
+{
 	double sum = 0, sumsq = 0, mean, stddev;
 	uint16_t lo = 65535, hi = 0;
-	size_t n;
-	int rc = 0;
+	size_t n = portpool_size(pool);
 
-	if (size)
-		check(portpool_config_set_size(cfg, size), "--open");
-	pool = portpool_open(cfg);
-	if (!pool) {
-		fprintf(stderr, "portpool-info: cannot open the pool: %s\n",
-			portpool_error());
-		return 1;
-	}
-	n = portpool_size(pool);
 	for (size_t i = 0; i < n; i++) {
 		uint16_t port = portpool_port(pool, i);
 
@@ -235,30 +296,26 @@ static int open_pool(struct portpool_config *cfg, unsigned size, int json,
 	stddev = sqrt(fmax(0, sumsq / (double)n - mean * mean));
 	if (json) {
 		printf(",\"pool\":{\"members\":%zu,\"lowest\":%u,"
-		       "\"highest\":%u,\"stddev\":%.0f,\"grade\":\"%s\"}}\n",
+		       "\"highest\":%u,\"stddev\":%.0f,\"grade\":\"%s\"}",
 		       n, lo, hi, stddev, grade(stddev));
-	} else {
-		printf("pool:             %zu distinct ports bound, %u-%u\n", n,
-		       lo, hi);
-		printf("port spread:      std dev %.0f: %s (porttest grades: "
-		       "GREAT >= 3980, GOOD >= 296)\n", stddev, grade(stddev));
-		printf("first members:   ");
-		for (size_t i = 0; i < n && i < 8; i++)
-			printf(" %u", portpool_port(pool, i));
-		printf("\n");
+		return;
 	}
-	fflush(stdout);
-	if (keep)
-		rc = hold(pool);
-	portpool_close(pool);
-	return rc;
+	printf("pool:             %zu distinct ports bound, %u-%u\n", n, lo,
+	       hi);
+	printf("port spread:      std dev %.0f: %s (porttest grades: "
+	       "GREAT >= 3980, GOOD >= 296)\n", stddev, grade(stddev));
+	printf("first members:   ");
+	for (size_t i = 0; i < n && i < 8; i++)
+		printf(" %u", portpool_port(pool, i));
+	printf("\n");
 }
 
 int main(int argc, char **argv)
 {
 	enum { O_PORT = 256, O_OPEN, O_HOLD, O_MUP, O_RANGE, O_RESERVE,
 	       O_SIZE, O_FAMILY, O_ADDRESS, O_POLICY, O_NOKERN, O_NOWK,
-	       O_NOSERV, O_JSON, O_HELP };
+	       O_NOSERV, O_JSON, O_HELP, O_WHO, O_UDP, O_TCP, O_AUDIT,
+	       O_EMIT };
 	static const struct option options[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "open", required_argument, NULL, O_OPEN },
@@ -275,33 +332,56 @@ int main(int argc, char **argv)
 		{ "no-etc-services", no_argument, NULL, O_NOSERV },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "who", required_argument, NULL, O_WHO },
+		{ "udp", no_argument, NULL, O_UDP },
+		{ "tcp", no_argument, NULL, O_TCP },
+		{ "audit", no_argument, NULL, O_AUDIT },
+		{ "emit", required_argument, NULL, O_EMIT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct portpool_config *cfg = portpool_config_new();
-	struct portpool_census census;
+	struct portpool *pool = NULL;
+	struct report report;
+	const char *emit = NULL;
 	unsigned int flags = 0;
-	long port = -1, open_size = -1;
-	int json = 0, keep = 0, opt;
+	long port = -1, open_size = -1, who = -1;
+	int json = 0, keep = 0, audit = 0, protos = 0, opt, rc = INFO_OK;
 
 	if (!cfg) {
 		fprintf(stderr, "portpool-info: %s\n", portpool_error());
-		return 1;
+		return INFO_FAILED;
 	}
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	/* The leading ':' tells a missing value ('.') from a bad option. */
+	while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		switch (opt) {
 		case O_PORT:
-			port = (long)number("--port", optarg);
+			port = number("--port", optarg);
 			break;
 		case O_OPEN:
-			open_size = (long)number("--open", optarg);
+			open_size = number("--open", optarg);
 			break;
 		case O_HOLD:
 			keep = 1;
 			break;
+		case O_WHO:
+			who = number("--who", optarg);
+			break;
+		case O_UDP:
+			protos |= WHO_UDP;
+			break;
+		case O_TCP:
+			protos |= WHO_TCP;
+			break;
+		case O_AUDIT:
+			audit = 1;
+			break;
+		case O_EMIT:
+			emit = optarg;
+			break;
 		case O_MUP:
 			check(portpool_config_set_max_user_port(cfg,
-				(unsigned)number("--max-user-port", optarg)),
+				number("--max-user-port", optarg)),
 			      "--max-user-port");
 			break;
 		case O_RANGE:
@@ -313,10 +393,11 @@ int main(int argc, char **argv)
 			break;
 		case O_SIZE:
 			check(portpool_config_set_size(cfg,
-				(unsigned)number("--size", optarg)), "--size");
+				number("--size", optarg)), "--size");
 			break;
 		case O_FAMILY:
-			if (strcmp(optarg, "4") && strcmp(optarg, "6"))
+			if (strcmp(optarg, "4") != 0 &&
+			    strcmp(optarg, "6") != 0)
 				die_usage("--family: \"%s\" is not 4 or 6",
 					  optarg);
 			check(portpool_config_set_family(cfg, optarg[0] == '6' ?
@@ -344,8 +425,13 @@ int main(int argc, char **argv)
 			break;
 		case O_HELP:
 			fputs(usage, stdout);
-			return 0;
+			return INFO_OK;
+		case ':':
+			die_usage("%s needs a value", argv[optind - 1]);
 		default:
+			/* In a cluster (-xy) argv[optind - 1] is not it. */
+			if (optopt > 0 && optopt < 256)
+				die_usage("bad option \"-%c\"", optopt);
 			die_usage("bad option \"%s\"", argv[optind - 1]);
 		}
 	}
@@ -353,36 +439,70 @@ int main(int argc, char **argv)
 		die_usage("unexpected argument \"%s\"", argv[optind]);
 	if (keep && open_size < 0)
 		die_usage("%s needs --open", "--hold");
+	if ((who >= 0) + audit + (emit != NULL) > 1)
+		die_usage("--who, --audit and --emit go one at a time");
+	if ((who >= 0 || audit || emit) && (port >= 0 || open_size >= 0))
+		die_usage("--port and --open do not go with --who, --audit "
+			  "or --emit");
+	if (protos && who < 0 && port < 0)
+		die_usage("--udp and --tcp go with --who or --port");
+	if (emit && json)
+		die_usage("--emit writes configuration text, not --json");
+	if (!protos)
+		protos = WHO_UDP | WHO_TCP;
 	/* A pool of 2,500 needs more than the usual soft limit of 1,024. */
 	if (open_size >= 0)
 		flags |= PORTPOOL_RAISE_NOFILE;
 	check(portpool_config_set_flags(cfg, flags), "flags");
+	/* The census shows the size --open will use. */
+	if (open_size > 0)
+		check(portpool_config_set_size(cfg, (unsigned)open_size),
+		      "--open");
 
-	if (portpool_census(cfg, &census) < 0) {
-		fprintf(stderr, "portpool-info: %s\n", portpool_error());
-		return 1;
-	}
-	print_census(cfg, &census, json);
-	if (port >= 0) {
-		struct portpool_explanation why;
-
-		if (portpool_explain(cfg, (uint16_t)port, &why) < 0) {
-			fprintf(stderr, "portpool-info: %s\n",
-				portpool_error());
-			return 1;
-		}
+	if (who >= 0) {
 		if (json)
-			printf(",\"port\":{\"port\":%ld,\"candidate\":%s,"
-			       "\"sources\":%u,\"why\":\"%s\"}", port,
-			       why.sources ? "false" : "true", why.sources,
-			       why.text);
-		else
-			printf("%s\n", why.text);
+			printf("{\"port\":%ld,\"holders\":", who);
+		rc = who_print((unsigned)who, protos, json, "") < 0 ?
+		     INFO_FAILED : INFO_OK;
+		if (json)
+			printf(rc ? "null}\n" : "}\n");
+		portpool_config_free(cfg);
+		return rc;
 	}
-	if (open_size >= 0)
-		return open_pool(cfg, (unsigned)open_size, json, keep);
+	if (audit) {
+		rc = audit_run(cfg, json);
+		portpool_config_free(cfg);
+		return rc < 0 ? INFO_CANNOT : rc;
+	}
+	if (emit) {
+		rc = emit_run(cfg, emit);
+		portpool_config_free(cfg);
+		return rc;
+	}
+
+	read_report(cfg, port, &report);
+	if (open_size >= 0) {
+		pool = portpool_open(cfg);
+		if (!pool) {
+			fprintf(stderr, "portpool-info: cannot open the pool: "
+				"%s\n", portpool_error());
+			free_report(&report);
+			portpool_config_free(cfg);
+			return INFO_FAILED;
+		}
+	}
+	print_census(&report, json);
+	if (report.explain && print_port(&report, protos, json) < 0)
+		rc = INFO_FAILED;
+	if (pool)
+		print_pool(pool, json);
 	if (json)
 		printf("}\n");
+	fflush(stdout);
+	if (pool && keep)
+		rc = hold(pool);
+	portpool_close(pool);
+	free_report(&report);
 	portpool_config_free(cfg);
-	return 0;
+	return rc;
 }

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * --who PORT: the sockets bound to a port and the processes holding
+ * them.  --audit: the services a pool could take a port from.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "info.h"
+
+#define TCP_STATE(s) ((uint32_t)1 << (s))
+#define ALL_STATES 0xffffffffu
+/* TIME_WAIT (6) and NEW_SYN_RECV (12) have no process behind them. */
+#define HELD_STATES (ALL_STATES & ~TCP_STATE(6) & ~TCP_STATE(12))
+#define LISTEN_STATES TCP_STATE(10)
+
+/* A process holding this many UDP sockets is taken for a socket pool. */
+#define POOL_SOCKETS 64
+
+static int dump(struct info_socks *s, int protos, uint32_t tcp_states,
+		unsigned port)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	const char *why;
+
+	for (int f = 0; f < 2; f++) {
+		if ((protos & WHO_UDP) &&
+		    socks_dump(s, IPPROTO_UDP, families[f], ALL_STATES, port,
+			       &why) < 0)
+			goto fail;
+		if ((protos & WHO_TCP) &&
+		    socks_dump(s, IPPROTO_TCP, families[f], tcp_states, port,
+			       &why) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	fprintf(stderr, "portpool-info: %s: %s\n", why, strerror(errno));
+	return -1;
+}
+
+/* Command names, remembered: an audit may print one process 20,000
+ * times. */
+struct comm_cache {
+	pid_t pid[256];
+	char name[256][32];
+};
+
+static const char *comm(struct comm_cache *c, pid_t pid)
+{
+	unsigned h = (unsigned)pid % 256;
+
+	if (c->pid[h] != pid) {
+		c->pid[h] = pid;
+		proc_comm(pid, c->name[h], sizeof(c->name[h]));
+	}
+	return c->name[h];
+}
+
+/* A holder's libportpool signs: how many UDP sockets it holds in all,
+ * and whether it maps the shared library.  Both cost the pool nothing:
+ * they are read from the kernel and /proc when asked. */
+struct pool_signs {
+	pid_t pid;
+	long udp;
+	int mapped;
+};
+
+static void pool_signs(pid_t pid, struct info_socks *udp,
+		       struct pool_signs *p)
+{
+	p->pid = pid;
+	p->udp = socks_of_pid(udp, pid);
+	p->mapped = proc_maps_libportpool(pid);
+}
+
+static int by_port(const void *a, const void *b)
+{
+	const struct info_sock *x = a, *y = b;
+
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto > y->proto ? -1 : 1;	/* udp first */
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+static void print_holder_json(const struct info_sock *k,
+			      struct comm_cache *cc,
+			      const struct pool_signs *p)
+{
+	char addr[64];
+
+	sock_address(k, addr, sizeof(addr));
+	printf("{\"protocol\":\"%s\",\"address\":", sock_proto(k));
+	json_string(stdout, addr);
+	printf(",\"port\":%u,\"state\":\"%s\",\"uid\":%u,", k->port,
+	       sock_state(k), k->uid);
+	if (k->pid) {
+		printf("\"pid\":%ld,\"processes\":%u,\"command\":",
+		       (long)k->pid, k->users);
+		json_string(stdout, comm(cc, k->pid));
+	} else {
+		printf("\"pid\":null,\"processes\":0,\"command\":null");
+	}
+	if (p)
+		printf(",\"pool\":{\"udp_sockets\":%ld,\"libportpool_mapped\""
+		       ":%s}", p->udp, p->mapped > 0 ? "true" : "false");
+	printf("}");
+}
+
+static void print_holder_text(const struct info_sock *k,
+			      struct comm_cache *cc,
+			      const struct pool_signs *p, const char *indent)
+{
+	char addr[64];
+
+	sock_address(k, addr, sizeof(addr));
+	printf("%s%-4s %s:%u %s uid %u", indent, sock_proto(k), addr,
+	       k->port, sock_state(k), k->uid);
+	if (!k->pid) {
+		printf(": no process here holds it (one in another PID "
+		       "namespace, or whose fds we may not read)\n");
+		return;
+	}
+	printf(": pid %ld (%s)", (long)k->pid, comm(cc, k->pid));
+	if (k->users > 1)
+		printf(" and %u more processes", k->users - 1);
+	if (p)
+		printf("; a socket pool: it holds %ld UDP sockets%s", p->udp,
+		       p->mapped > 0 ? ", libportpool.so mapped" : "");
+	printf("\n");
+}
+
+int who_print(unsigned port, int protos, int json, const char *indent)
+{
+	struct info_socks s = { 0 }, udp = { 0 };
+	struct pool_signs *signs = NULL;
+	struct comm_cache *cc = calloc(1, sizeof(*cc));
+	int rc = -1;
+
+	if (!cc || dump(&s, protos, HELD_STATES, port) < 0)
+		goto out;
+	if (socks_owners(&s) < 0) {
+		fprintf(stderr, "portpool-info: cannot read /proc: %s\n",
+			strerror(errno));
+		goto out;
+	}
+	qsort(s.v, s.n, sizeof(*s.v), by_port);
+	signs = calloc(s.n ? s.n : 1, sizeof(*signs));
+	if (!signs)
+		goto out;
+	/* Pool signs for UDP holders only, each process once. */
+	for (size_t i = 0; i < s.n; i++) {
+		const struct info_sock *k = &s.v[i];
+		size_t j;
+
+		if (k->proto != IPPROTO_UDP || !k->pid)
+			continue;
+		for (j = 0; j < i && signs[j].pid != k->pid; j++)
+			;
+		if (j < i) {
+			signs[i] = signs[j];
+			continue;
+		}
+		if (!udp.n && dump(&udp, WHO_UDP, 0, 0) < 0)
+			goto out;
+		pool_signs(k->pid, &udp, &signs[i]);
+	}
+	if (json)
+		printf("[");
+	else if (!s.n)
+		printf("%sport %u: no %s socket bound to it in this network "
+		       "namespace\n", indent, port,
+		       protos == WHO_UDP ? "UDP" :
+		       protos == WHO_TCP ? "TCP" : "UDP or TCP");
+	else
+		printf("%sport %u is held by %zu socket%s in this network "
+		       "namespace:\n", indent, port, s.n, s.n > 1 ? "s" : "");
+	for (size_t i = 0; i < s.n; i++) {
+		const struct pool_signs *p = signs[i].pid &&
+			signs[i].udp >= POOL_SOCKETS ? &signs[i] : NULL;
+
+		if (json) {
+			if (i)
+				printf(",");
+			print_holder_json(&s.v[i], cc, p);
+		} else {
+			print_holder_text(&s.v[i], cc, p, indent);
+		}
+	}
+	if (json)
+		printf("]");
+	rc = 0;
+out:
+	free(signs);
+	free(cc);
+	socks_free(&s);
+	socks_free(&udp);
+	return rc;
+}
+
+int audit_run(const struct portpool_config *cfg, int json)
+{
+	struct info_socks s = { 0 };
+	struct portmap *cand = malloc(sizeof(*cand));
+	struct portmap *risk = calloc(1, sizeof(*risk));
+	struct comm_cache *cc = calloc(1, sizeof(*cc));
+	size_t checked, n = 0;
+	char *line = NULL;
+	int rc = -1;
+
+	if (!cand || !risk || !cc) {
+		fprintf(stderr, "portpool-info: out of memory\n");
+		goto out;
+	}
+	if (candidate_map(cfg, cand) < 0) {
+		fprintf(stderr, "portpool-info: %s\n", portpool_error());
+		goto out;
+	}
+	if (dump(&s, WHO_UDP | WHO_TCP, LISTEN_STATES, 0) < 0)
+		goto out;
+	checked = s.n;
+	/* Keep the sockets at risk; only they need their processes. */
+	for (size_t i = 0; i < s.n; i++) {
+		if (!s.v[i].port || !portmap_has(cand, s.v[i].port))
+			continue;
+		portmap_set(risk, s.v[i].port);
+		s.v[n++] = s.v[i];
+	}
+	s.n = n;
+	if (socks_owners(&s) < 0) {
+		fprintf(stderr, "portpool-info: cannot read /proc: %s\n",
+			strerror(errno));
+		goto out;
+	}
+	qsort(s.v, s.n, sizeof(*s.v), by_port);
+	line = portmap_format(risk, ",", "-");
+	if (!line) {
+		fprintf(stderr, "portpool-info: out of memory\n");
+		goto out;
+	}
+	if (json) {
+		printf("{\"checked\":%zu,\"at_risk\":[", checked);
+		for (size_t i = 0; i < s.n; i++) {
+			if (i)
+				printf(",");
+			print_holder_json(&s.v[i], cc, NULL);
+		}
+		printf("],\"reserved_ports\":");
+		if (s.n)
+			json_string(stdout, line);
+		else
+			printf("null");
+		printf("}\n");
+	} else if (!s.n) {
+		printf("nothing at risk: none of %zu bound UDP and listening "
+		       "TCP sockets holds a candidate port\n", checked);
+	} else {
+		printf("at risk: %zu of %zu bound UDP and listening TCP "
+		       "sockets hold a candidate port\n", s.n, checked);
+		printf("%-5s %-5s %-24s %7s %s\n", "PORT", "PROTO",
+		       "ADDRESS", "PID", "COMMAND");
+		for (size_t i = 0; i < s.n; i++) {
+			const struct info_sock *k = &s.v[i];
+			char addr[64];
+
+			sock_address(k, addr, sizeof(addr));
+			if (k->pid)
+				printf("%-5u %-5s %-24s %7ld %s\n", k->port,
+				       sock_proto(k), addr, (long)k->pid,
+				       comm(cc, k->pid));
+			else
+				printf("%-5u %-5s %-24s %7s %s\n", k->port,
+				       sock_proto(k), addr, "-",
+				       "(not visible)");
+		}
+		printf("reserved_ports = %s\n", line);
+	}
+	rc = s.n ? 1 : 0;
+out:
+	free(line);
+	free(cc);
+	free(risk);
+	free(cand);
+	socks_free(&s);
+	return rc;
+}
