@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 #
-# End-to-end tests of portpool-info, the administrator's tool, as root,
+# End-to-end tests of portpool-info, the administrator's tool, as root or not,
 # each scenario in its own network namespace (unshare -n) with real
 # holders (socat, pool-daemon, the Debian daemons):
 #   a. options: numbers out of range, clustered short options (in the
@@ -44,12 +44,18 @@ TMP=$(mktemp -d /tmp/portpool-admin.XXXXXX) || exit 1
 trap '[ -n "${E2E_KEEP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"' EXIT
 trap 'exit 1' INT TERM
 
+# As root unshare -n; as an ordinary user unshare -rn, a user namespace in
+# which we are root, around the network one (the daemons must not switch
+# user).
 can_run=
-if [ "$(id -u)" != 0 ]; then
-	can_run="not root"
-elif ! command -v unshare >/dev/null 2>&1 ||
-     ! unshare -n true 2>/dev/null; then
-	can_run="cannot make a network namespace"
+if [ "$(id -u)" = 0 ]; then
+	NS=-n
+else
+	NS=-rn
+fi
+if ! command -v unshare >/dev/null 2>&1 ||
+     ! unshare $NS true 2>/dev/null; then
+	can_run="cannot make a network namespace (unshare $NS)"
 elif ! make -s "B=$B" all >"$TMP/make.log" 2>&1; then
 	can_run="make failed: $(tail -n 1 "$TMP/make.log")"
 fi
@@ -81,7 +87,7 @@ scenario() {
 	dir=$TMP/$name
 	mkdir -p "$dir"
 	# shellcheck disable=SC2016
-	timeout -k 3 "$limit" unshare -n sh -c \
+	timeout -k 3 "$limit" unshare $NS sh -c \
 		'ip link set lo up && s=$1 && shift && . "$s"' \
 		sh "$script" "$dir" "$BIN" "$TOP" >"$dir/out" 2>&1
 	rc=$?
