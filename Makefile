@@ -169,7 +169,7 @@ check-deps:
 check: check-deps all $(TESTS) $(FUZZ_REPLAY)
 	@sh test/run.sh $(TESTS) $(FUZZ_CHECKS) \
 		"sh test/check-man.sh $(SHARED) $(MAN_PAGES)" \
-		"sh test/check-install.sh" "sh test/e2e.sh"
+		"sh test/check-install.sh" "sh test/e2e.sh" $(GUARD_CHECKS)
 
 # Made at install time, so that it names the PREFIX given there.
 $(B)/libportpool.pc: libportpool.pc.in
@@ -218,3 +218,83 @@ clean:
 	test-programs check-asan check-valgrind check-tsan lint \
 	$(B)/libportpool.pc
 .DELETE_ON_ERROR:
+
+# ---- guard: portpool-guard and libportpool-preload.so (tools/) ------------
+#   make guard           both, when clang, libbpf and bpftool are present
+# The guard's BPF object is built with clang whatever CC is, and embedded
+# in the tool as a libbpf skeleton.  Without the BPF tools the rest of
+# the build goes on and says how to get them.
+BPF_CLANG ?= clang
+BPFTOOL   ?= bpftool
+GUARD     := $(B)/tools/portpool-guard
+PRELOAD   := $(B)/libportpool-preload.so
+GUARD_HAVE := $(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && \
+	command -v $(BPFTOOL) >/dev/null 2>&1 && \
+	test -f /usr/include/bpf/libbpf.h && echo yes)
+ifeq ($(GUARD_HAVE),yes)
+TOOLS += $(GUARD)
+GUARD_ALL := $(GUARD) $(PRELOAD)
+else
+GUARD_ALL := $(PRELOAD) guard-missing
+endif
+GUARD_CHECKS := "sh test/guard-e2e.sh"
+MAN_PAGES += $(filter-out $(MAN_PAGES),man/portpool-guard.8 \
+	man/libportpool-preload.8)
+
+all: $(GUARD_ALL)
+
+guard: $(GUARD_ALL)
+
+guard-missing:
+	@echo "portpool-guard not built: it needs clang, libbpf-dev and" \
+	      "bpftool (as root: sh test/deps.sh guard)"
+
+$(B)/tools/portpool-guard.bpf.o: tools/portpool-guard.bpf.c
+	@mkdir -p $(@D)
+	$(BPF_CLANG) -target bpf -O2 -g -Wall -Wextra -c -o $@ $<
+
+$(B)/tools/portpool-guard.skel.h: $(B)/tools/portpool-guard.bpf.o
+	$(BPFTOOL) gen skeleton $< name guard_bpf > $@
+
+$(B)/tools/denyset.o: tools/denyset.c tools/denyset.h include/portpool.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+
+$(GUARD): tools/portpool-guard.c $(B)/tools/portpool-guard.skel.h \
+		$(B)/tools/denyset.o $(STATIC)
+	$(CC) $(CPPFLAGS_ALL) -I$(B)/tools $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< \
+		$(B)/tools/denyset.o $(STATIC) -lbpf -lm
+
+# The shim exports bind() and nothing else: the library inside it stays
+# out of the way of a program that links libportpool itself.
+$(PRELOAD): tools/portpool-preload.c tools/preload.map $(B)/tools/denyset.o \
+		$(STATIC)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -shared -Wl,-z,defs \
+		-Wl,--version-script=tools/preload.map $(LDFLAGS) -o $@ $< \
+		$(B)/tools/denyset.o $(STATIC) -lm
+
+# The packaging rules install $(TOOLS) into sbindir; these are the rest.
+sbindir        ?= $(PREFIX)/sbin
+systemdunitdir ?= $(PREFIX)/lib/systemd/system
+guard-install: $(PRELOAD)
+	install -d $(DESTDIR)$(libdir) $(DESTDIR)$(systemdunitdir) \
+		$(DESTDIR)$(mandir)/man8
+	install -m 755 $(PRELOAD) $(DESTDIR)$(libdir)/
+	sed 's|/usr/local/sbin|$(sbindir)|' tools/portpool-guard.service \
+		> $(DESTDIR)$(systemdunitdir)/portpool-guard.service
+	chmod 644 $(DESTDIR)$(systemdunitdir)/portpool-guard.service
+
+guard-uninstall:
+	rm -f $(DESTDIR)$(libdir)/libportpool-preload.so \
+		$(DESTDIR)$(systemdunitdir)/portpool-guard.service
+
+# make check builds and tests the guard: its packages come first.
+check-deps: guard-deps
+guard-deps:
+	@sh test/deps.sh guard daemons
+
+install: guard-install
+uninstall: guard-uninstall
+
+.PHONY: guard guard-missing guard-install guard-uninstall guard-deps
+# ---- end guard --------------------------------------------------------------
