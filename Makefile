@@ -288,6 +288,9 @@ guard-uninstall:
 	rm -f $(DESTDIR)$(libdir)/libportpool-preload.so \
 		$(DESTDIR)$(systemdunitdir)/portpool-guard.service
 
+# The bench's "guard" scenario runs the tool and dlopens the shim.
+bench: $(GUARD_ALL)
+
 # make check builds and tests the guard: its packages come first.
 check-deps: guard-deps
 guard-deps:

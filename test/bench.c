@@ -10,6 +10,7 @@
  * runs only the scenarios named.  Not a test: a missed target is
  * reported, never an exit status; only a setup failure exits non-zero.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -27,9 +28,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +49,7 @@ struct results {
 	double pick_ns, rotate_ratio, refresh_ms;
 	double mem_fixed, mem_per_member;
 	double noise;
+	double guard_ratio, preload_ratio;
 };
 
 static struct results *res;
@@ -1042,6 +1046,190 @@ static void scen_memory(void)
 	       fixed <= 32768 && per <= 16 ? "PASS" : "MISS");
 }
 
+/* ---- guard: portpool-guard and libportpool-preload.so on the bind path ---- */
+
+typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
+
+/* socket + bind to a free explicit port + close, n times: ns per round.
+ * The port moves over 40000-41023: now and then a port just closed is
+ * still busy for an instant here (EADDRINUSE), which is counted, not
+ * fatal. */
+static unsigned long bind_busy;
+
+static double bind_round(bind_fn bind_call, int n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	uint64_t t0 = now_ns();
+
+	for (int i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			die("guard bench: socket");
+		a.sin_port = htons((uint16_t)(40000 + (i & 1023)));
+		if (bind_call(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+			if (errno != EADDRINUSE)
+				die("guard bench: bind");
+			bind_busy++;
+		}
+		close(fd);
+	}
+	return (double)(now_ns() - t0) / n;
+}
+
+/* Run a program and wait: 0 iff it exited 0. */
+static int run_quiet(char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void join_cgroup(const char *dir)
+{
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dprintf(fd, "%d\n", (int)getpid()) < 0)
+		die(path);
+	close(fd);
+}
+
+/*
+ * The guard: this process moves between two child cgroups of its own, one
+ * with the guard's programs attached, every repetition.  The preload: its
+ * bind() called through dlopen, against the C library's, in the same
+ * process: what LD_PRELOAD puts on a program's bind path.  Both bind an
+ * explicit port that is not denied, the path every daemon bind takes.
+ */
+static void scen_guard(void)
+{
+	char build[4096], tool[4200], shim[4200], tmp[] = "/tmp/ppbenchXXXXXX";
+	char pins[64], cgroot[4096] = "", plain[4200], guarded[4200];
+	char home[4096] = "", line[4200], dev[256], type[64];
+	double g[MAX_REPS], gb[MAX_REPS], p[MAX_REPS], pb[MAX_REPS];
+	int n = quick ? 2000 : 10000;
+	bind_fn shim_bind;
+	ssize_t len;
+	void *dl;
+	FILE *f;
+
+	len = readlink("/proc/self/exe", build, sizeof(build) - 1);
+	if (len < 0)
+		die("readlink /proc/self/exe");
+	build[len] = '\0';
+	*strrchr(build, '/') = '\0';	/* B/test */
+	*strrchr(build, '/') = '\0';	/* B */
+	snprintf(tool, sizeof(tool), "%s/tools/portpool-guard", build);
+	snprintf(shim, sizeof(shim), "%s/libportpool-preload.so", build);
+	if (access(tool, X_OK) != 0 || access(shim, R_OK) != 0) {
+		printf("%-13s %6s  skipped: build the guard first (make guard)"
+		       "\n\n", "guard", "");
+		return;
+	}
+	f = fopen("/proc/mounts", "r");
+	while (f && fscanf(f, "%255s %4095s %63s %*[^\n]", dev, cgroot,
+			   type) == 3 && strcmp(type, "cgroup2"))
+		;
+	if (!f || strcmp(type, "cgroup2"))
+		die("guard bench: no cgroup2 mount");
+	fclose(f);
+	/* Where this process is now, to come back before removing ours. */
+	f = fopen("/proc/self/cgroup", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3))
+			snprintf(home, sizeof(home), "%s%.*s", cgroot,
+				 (int)strcspn(line + 3, "\n"), line + 3);
+	if (f)
+		fclose(f);
+	if (!*home || !mkdtemp(tmp))
+		die("guard bench: own cgroup or mkdtemp");
+	snprintf(pins, sizeof(pins), "%s/pins", tmp);
+	snprintf(plain, sizeof(plain), "%s/%s-plain", cgroot, tmp + 5);
+	snprintf(guarded, sizeof(guarded), "%s/%s-guarded", cgroot, tmp + 5);
+	if (mount("bpf", tmp, "bpf", 0, NULL) != 0 || mkdir(plain, 0755) ||
+	    mkdir(guarded, 0755))
+		die("guard bench: bpffs or cgroups");
+	{
+		char *load[] = { tool, "--pin-dir", pins, "load", NULL };
+		char *att[] = { tool, "--pin-dir", pins, "attach", guarded,
+				NULL };
+
+		if (run_quiet(load) || run_quiet(att))
+			die("guard bench: portpool-guard load/attach");
+	}
+	dl = dlopen(shim, RTLD_NOW | RTLD_LOCAL);
+	shim_bind = dl ? (bind_fn)dlsym(dl, "bind") : NULL;
+	if (!shim_bind)
+		die("guard bench: dlopen the preload");
+	/* socket() alone costs microseconds here and drifts with the
+	 * machine's load: each repetition interleaves the two sides in
+	 * short ABBA slices so that drift falls on both alike. */
+	for (int r = -1; r < reps; r++) {	/* r = -1 warms up */
+		double t[4] = { 0, 0, 0, 0 };
+		int slice = n / 20;
+
+		for (int k = 0; k < 20; k++) {
+			int first = k & 1;	/* A B, then B A */
+
+			join_cgroup(first ? plain : guarded);
+			t[first] += bind_round(bind, slice);
+			join_cgroup(first ? guarded : plain);
+			t[!first] += bind_round(bind, slice);
+			t[2 + first] += bind_round(first ? bind : shim_bind,
+						   slice);
+			t[3 - first] += bind_round(first ? shim_bind : bind,
+						   slice);
+		}
+		if (r < 0)
+			continue;
+		g[r] = t[0] / 20, gb[r] = t[1] / 20;
+		p[r] = t[2] / 20, pb[r] = t[3] / 20;
+	}
+	join_cgroup(home);
+	{
+		char *unload[] = { tool, "--pin-dir", pins, "unload", NULL };
+
+		run_quiet(unload);
+	}
+	dlclose(dl);
+	rmdir(plain);
+	rmdir(guarded);
+	umount(tmp);
+	rmdir(tmp);
+	res->guard_ratio = median_ratio(g, gb, reps);
+	res->preload_ratio = median_ratio(p, pb, reps);
+	printf("%-13s %6d  socket+bind+close: plain %.0f ns, guarded %.0f ns"
+	       " => guard_ratio %.3f  target <= 1.05  %s\n", "guard", n,
+	       median(gb, reps), median(g, reps), res->guard_ratio,
+	       res->guard_ratio <= 1.05 ? "PASS" : "MISS");
+	printf("%-13s %6d  socket+bind+close: libc bind %.0f ns, preload bind "
+	       "%.0f ns => preload_ratio %.3f  target <= 1.03  %s\n\n",
+	       "guard", n, median(pb, reps), median(p, reps),
+	       res->preload_ratio, res->preload_ratio <= 1.03 ? "PASS" :
+	       "MISS");
+	if (bind_busy)
+		printf("%-13s %6s  (%lu binds found their port still busy)\n\n",
+		       "guard", "", bind_busy);
+}
+
 /* ---- driver ---- */
 
 /* Whether the comma-separated list names the scenario. */
@@ -1096,6 +1284,7 @@ static const struct scenario {
 	{ "rotate", scen_rotate },
 	{ "refresh", scen_refresh },
 	{ "memory", scen_memory },
+	{ "guard", scen_guard },
 };
 
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -1173,10 +1362,12 @@ int main(void)
 	       "crowded_uniform_ratio=%.3f crowded_kernel_bits=%.2f "
 	       "crowded_lib_bits=%.2f whole_ratio=%.3f pick_ns=%.2f "
 	       "rotate_ratio=%.3f refresh_ms=%.3f mem_fixed_bytes=%.0f "
-	       "mem_per_member_bytes=%.2f\n", res->open_default_ratio,
+	       "mem_per_member_bytes=%.2f guard_ratio=%.3f "
+	       "preload_ratio=%.3f\n", res->open_default_ratio,
 	       res->open_kb_ratio, res->crowded_ratio,
 	       res->crowded_uniform_ratio, res->kernel_bits, res->lib_bits,
 	       res->whole_ratio, res->pick_ns, res->rotate_ratio,
-	       res->refresh_ms, res->mem_fixed, res->mem_per_member);
+	       res->refresh_ms, res->mem_fixed, res->mem_per_member,
+	       res->guard_ratio, res->preload_ratio);
 	return 0;
 }
