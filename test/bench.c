@@ -1119,62 +1119,40 @@ static void join_cgroup(const char *dir)
  * process: what LD_PRELOAD puts on a program's bind path.  Both bind an
  * explicit port that is not denied, the path every daemon bind takes.
  */
-static void scen_guard(void)
+/* What scen_guard() made, undone whatever happened to the measuring. */
+static char guard_tool[4200], guard_tmp[32], guard_pins[64];
+static char guard_plain[4200], guard_guarded[4200];
+
+static void guard_cleanup(void)
 {
-	char build[4096], tool[4200], shim[4200], tmp[] = "/tmp/ppbenchXXXXXX";
-	char pins[64], cgroot[4096] = "", plain[4200], guarded[4200];
-	char home[4096] = "", line[4200], dev[256], type[64];
+	char *unload[] = { guard_tool, "--pin-dir", guard_pins, "unload",
+			   NULL };
+
+	run_quiet(unload);
+	rmdir(guard_plain);
+	rmdir(guard_guarded);
+	umount(guard_tmp);
+	rmdir(guard_tmp);
+}
+
+static void guard_die(const char *what)
+{
+	int saved = errno;
+
+	guard_cleanup();
+	errno = saved;
+	die(what);
+}
+
+/* The measuring, in a child of its own: it moves between the cgroups,
+ * and when it has exited they are empty and can go. */
+static void guard_measure(const char *shim)
+{
 	double g[MAX_REPS], gb[MAX_REPS], p[MAX_REPS], pb[MAX_REPS];
 	int n = quick ? 2000 : 10000;
 	bind_fn shim_bind;
-	ssize_t len;
 	void *dl;
-	FILE *f;
 
-	len = readlink("/proc/self/exe", build, sizeof(build) - 1);
-	if (len < 0)
-		die("readlink /proc/self/exe");
-	build[len] = '\0';
-	*strrchr(build, '/') = '\0';	/* B/test */
-	*strrchr(build, '/') = '\0';	/* B */
-	snprintf(tool, sizeof(tool), "%s/tools/portpool-guard", build);
-	snprintf(shim, sizeof(shim), "%s/libportpool-preload.so", build);
-	if (access(tool, X_OK) != 0 || access(shim, R_OK) != 0) {
-		printf("%-13s %6s  skipped: build the guard first (make guard)"
-		       "\n\n", "guard", "");
-		return;
-	}
-	f = fopen("/proc/mounts", "r");
-	while (f && fscanf(f, "%255s %4095s %63s %*[^\n]", dev, cgroot,
-			   type) == 3 && strcmp(type, "cgroup2"))
-		;
-	if (!f || strcmp(type, "cgroup2"))
-		die("guard bench: no cgroup2 mount");
-	fclose(f);
-	/* Where this process is now, to come back before removing ours. */
-	f = fopen("/proc/self/cgroup", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "0::", 3))
-			snprintf(home, sizeof(home), "%s%.*s", cgroot,
-				 (int)strcspn(line + 3, "\n"), line + 3);
-	if (f)
-		fclose(f);
-	if (!*home || !mkdtemp(tmp))
-		die("guard bench: own cgroup or mkdtemp");
-	snprintf(pins, sizeof(pins), "%s/pins", tmp);
-	snprintf(plain, sizeof(plain), "%s/%s-plain", cgroot, tmp + 5);
-	snprintf(guarded, sizeof(guarded), "%s/%s-guarded", cgroot, tmp + 5);
-	if (mount("bpf", tmp, "bpf", 0, NULL) != 0 || mkdir(plain, 0755) ||
-	    mkdir(guarded, 0755))
-		die("guard bench: bpffs or cgroups");
-	{
-		char *load[] = { tool, "--pin-dir", pins, "load", NULL };
-		char *att[] = { tool, "--pin-dir", pins, "attach", guarded,
-				NULL };
-
-		if (run_quiet(load) || run_quiet(att))
-			die("guard bench: portpool-guard load/attach");
-	}
 	dl = dlopen(shim, RTLD_NOW | RTLD_LOCAL);
 	shim_bind = dl ? (bind_fn)dlsym(dl, "bind") : NULL;
 	if (!shim_bind)
@@ -1189,9 +1167,9 @@ static void scen_guard(void)
 		for (int k = 0; k < 20; k++) {
 			int first = k & 1;	/* A B, then B A */
 
-			join_cgroup(first ? plain : guarded);
+			join_cgroup(first ? guard_plain : guard_guarded);
 			t[first] += bind_round(bind, slice);
-			join_cgroup(first ? guarded : plain);
+			join_cgroup(first ? guard_guarded : guard_plain);
 			t[!first] += bind_round(bind, slice);
 			t[2 + first] += bind_round(first ? bind : shim_bind,
 						   slice);
@@ -1203,17 +1181,6 @@ static void scen_guard(void)
 		g[r] = t[0] / 20, gb[r] = t[1] / 20;
 		p[r] = t[2] / 20, pb[r] = t[3] / 20;
 	}
-	join_cgroup(home);
-	{
-		char *unload[] = { tool, "--pin-dir", pins, "unload", NULL };
-
-		run_quiet(unload);
-	}
-	dlclose(dl);
-	rmdir(plain);
-	rmdir(guarded);
-	umount(tmp);
-	rmdir(tmp);
 	res->guard_ratio = median_ratio(g, gb, reps);
 	res->preload_ratio = median_ratio(p, pb, reps);
 	printf("%-13s %6d  socket+bind+close: plain %.0f ns, guarded %.0f ns"
@@ -1228,6 +1195,80 @@ static void scen_guard(void)
 	if (bind_busy)
 		printf("%-13s %6s  (%lu binds found their port still busy)\n\n",
 		       "guard", "", bind_busy);
+	fflush(stdout);
+}
+
+/*
+ * The guard: a child process moves between two child cgroups made here,
+ * one with the guard's programs attached, every slice.  The preload: its
+ * bind() called through dlopen, against the C library's, in the same
+ * process: what LD_PRELOAD puts on a program's bind path.  Both bind an
+ * explicit port that is not denied, the path every daemon bind takes.
+ */
+static void scen_guard(void)
+{
+	char build[4096], shim[4200], cgroot[4096] = "", dev[256], type[64];
+	ssize_t len;
+	FILE *f;
+	pid_t pid;
+	int status;
+
+	len = readlink("/proc/self/exe", build, sizeof(build) - 1);
+	if (len < 0)
+		die("readlink /proc/self/exe");
+	build[len] = '\0';
+	*strrchr(build, '/') = '\0';	/* B/test */
+	*strrchr(build, '/') = '\0';	/* B */
+	snprintf(guard_tool, sizeof(guard_tool), "%s/tools/portpool-guard",
+		 build);
+	snprintf(shim, sizeof(shim), "%s/libportpool-preload.so", build);
+	if (access(guard_tool, X_OK) != 0 || access(shim, R_OK) != 0) {
+		printf("%-13s %6s  skipped: build the guard first (make guard)"
+		       "\n\n", "guard", "");
+		return;
+	}
+	f = fopen("/proc/mounts", "r");
+	while (f && fscanf(f, "%255s %4095s %63s %*[^\n]", dev, cgroot,
+			   type) == 3 && strcmp(type, "cgroup2"))
+		;
+	if (!f || strcmp(type, "cgroup2"))
+		die("guard bench: no cgroup2 mount");
+	fclose(f);
+	snprintf(guard_tmp, sizeof(guard_tmp), "/tmp/ppbenchXXXXXX");
+	if (!mkdtemp(guard_tmp))
+		die("guard bench: mkdtemp");
+	snprintf(guard_pins, sizeof(guard_pins), "%s/pins", guard_tmp);
+	snprintf(guard_plain, sizeof(guard_plain), "%s/%s-plain", cgroot,
+		 guard_tmp + 5);
+	snprintf(guard_guarded, sizeof(guard_guarded), "%s/%s-guarded",
+		 cgroot, guard_tmp + 5);
+	if (mount("bpf", guard_tmp, "bpf", 0, NULL) != 0 ||
+	    mkdir(guard_plain, 0755) || mkdir(guard_guarded, 0755))
+		guard_die("guard bench: bpffs or cgroups");
+	{
+		char *load[] = { guard_tool, "--pin-dir", guard_pins, "load",
+				 NULL };
+		char *att[] = { guard_tool, "--pin-dir", guard_pins, "attach",
+				guard_guarded, NULL };
+
+		if (run_quiet(load) || run_quiet(att))
+			guard_die("guard bench: portpool-guard load/attach");
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		guard_die("fork");
+	if (pid == 0) {
+		guard_measure(shim);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		guard_die("waitpid");
+	guard_cleanup();
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench: the guard scenario failed\n");
+		_exit(2);
+	}
 }
 
 /* ---- driver ---- */

@@ -371,6 +371,14 @@ else
 	result FAIL usage "rc $rc ($lines lines), attach to a non-cgroup rc $rc2: $out2"
 fi
 
+# sync --kernel: the policy's ports added to the namespace's kernel list,
+# the admin's entry kept.
+got=$(unshare -n sh -c 'echo 4505 >/proc/sys/net/ipv4/ip_local_reserved_ports &&
+	$0 sync --kernel >/dev/null &&
+	cat /proc/sys/net/ipv4/ip_local_reserved_ports' "$GUARD --pin-dir $PIN" 2>&1)
+[ "$got" = "4500,4505" ] && result PASS "sync --kernel" "kernel list now $got" ||
+	result FAIL "sync --kernel" "kernel list '$got', want 4500,4505"
+
 # enable: the drop-in, written to a scratch unit directory.
 $G --unit-dir "$TMP/units" enable unbound >/dev/null 2>&1
 f=$TMP/units/unbound.service.d/portpool-guard.conf
@@ -395,15 +403,23 @@ until $G status 2>/dev/null | grep -q 'deny set: 2 ports'; do
 	n=$((n + 1)); [ $n -gt 50 ] && break; sleep 0.1
 done
 synced=$($G status 2>/dev/null | grep 'deny set')
+# SIGHUP: one more sync, with nothing changed.
+before=$(grep -c 'deny set' "$TMP/run.out")
+kill -HUP $runpid
+n=0
+until [ "$(grep -c 'deny set' "$TMP/run.out")" -gt "$before" ]; do
+	n=$((n + 1)); [ $n -gt 50 ] && break; sleep 0.1
+done
+hup=$(($(grep -c 'deny set' "$TMP/run.out") - before))
 kill -TERM $runpid
 wait $runpid
 rc=$?
 runpid=
 if [ "$synced" = "deny set: 2 ports: 4497,4500" ] && [ $rc = 0 ] &&
-   [ ! -e "$PIN/bind4" ]; then
-	result PASS run "re-synced ($synced), unloaded on SIGTERM"
+   [ "$hup" -ge 1 ] && [ ! -e "$PIN/bind4" ]; then
+	result PASS run "re-synced on an edit ($synced) and on SIGHUP, unloaded on SIGTERM"
 else
-	result FAIL run "status '$synced', exit $rc, pins $(ls "$PIN" 2>&1 | tr '\n' ' ')"
+	result FAIL run "status '$synced', syncs on SIGHUP $hup, exit $rc, pins $(ls "$PIN" 2>&1 | tr '\n' ' ')"
 fi
 
 echo "guard-e2e: $passed passed, $failed failed"
