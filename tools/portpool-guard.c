@@ -146,7 +146,6 @@ static int sync_kernel(void)
 	if (!text)
 		return fail("sync --kernel: %s", strerror(errno));
 	f = fopen(KERNEL_LIST, "r");
-	cur = text;
 	if (f) {
 		if (!fgets(text, RANGES_MAX, f))
 			text[0] = '\0';
@@ -202,7 +201,7 @@ static int do_sync(bool quiet)
 
 static int cmd_sync(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--kernel"))
+	if (argc > 1 && strcmp(argv[1], "--kernel") != 0)
 		usage();
 	if (argc > 2)
 		usage();
@@ -348,7 +347,7 @@ static int open_cgroup(const char *dir, int *cg)
 static int do_attach(const char *dir)
 {
 	__u32 ids[2];
-	int cg, mask, prog;
+	int cg = -1, mask, prog;
 
 	if (our_ids(ids) < 0)
 		return not_loaded();
@@ -387,7 +386,7 @@ static int do_attach(const char *dir)
 static int do_detach(const char *dir, bool quiet)
 {
 	__u32 ids[2];
-	int cg, mask;
+	int cg = -1, mask;
 
 	if (our_ids(ids) < 0)
 		return not_loaded();
@@ -471,7 +470,7 @@ static int find_attached(void)
 	while (fscanf(m, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3) {
 		bool dup = false;
 
-		if (strcmp(type, "cgroup2"))
+		if (strcmp(type, "cgroup2") != 0)
 			continue;
 		for (size_t i = 0; i < nseen; i++)
 			dup |= !strcmp(seen[i], dir);
