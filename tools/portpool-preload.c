@@ -89,9 +89,17 @@ out:
 	errno = saved;
 }
 
+/* A child forked while another thread reloaded must not inherit a held
+ * lock: it would never look at the policy again. */
+static void preload_child(void)
+{
+	pthread_mutex_init(&reload_lock, NULL);
+}
+
 /* Read before the program can chroot or drop privileges. */
 __attribute__((constructor)) static void preload_start(void)
 {
+	pthread_atfork(NULL, NULL, preload_child);
 	refresh(now_seconds());
 }
 
