@@ -354,6 +354,32 @@ got=$(unshare -n env LD_PRELOAD="$PRELOAD" python3 "$TMP/pre.py" "$PORTPOOL_CONF
 want="EADDRINUSE EADDRINUSE ok ok ok EADDRINUSE"
 [ "$got" = "$want" ] && result PASS "preload rule+reload" "udp, udp6, tcp 4500, udp 0, udp 4496, 4496 after edit: $got" ||
 	result FAIL "preload rule+reload" "got '$got', want '$want'"
+# With no policy file at all, a change of the kernel's list is seen too.
+cat >"$TMP/prek.py" <<'EOF'
+import socket, time
+def udp(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("0.0.0.0", port))
+        return "ok"
+    except OSError as e:
+        return "EADDRINUSE" if e.errno == 98 else e.strerror
+    finally:
+        s.close()
+out = [udp(4507)]
+with open("/proc/sys/net/ipv4/ip_local_reserved_ports", "w") as f:
+    f.write("4507\n")
+deadline = time.time() + 5
+while time.time() < deadline and udp(4507) == "ok":
+    time.sleep(0.2)
+out.append(udp(4507))
+print(" ".join(out))
+EOF
+got=$(PORTPOOL_CONF=$TMP/no-such-policy unshare -n env LD_PRELOAD="$PRELOAD" \
+	python3 "$TMP/prek.py" 2>&1)
+want="ok EADDRINUSE"
+[ "$got" = "$want" ] && result PASS "preload kernel list" "no policy file, 4507 then reserved in the kernel: $got" ||
+	result FAIL "preload kernel list" "got '$got', want '$want'"
 got=$(unshare -n python3 "$TMP/pre.py" "$PORTPOOL_CONF" 2>&1)
 policy 4500
 want="ok ok ok ok ok ok"

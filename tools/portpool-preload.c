@@ -47,11 +47,17 @@ static long now_seconds(void)
 	return (long)ts.tv_sec;
 }
 
-static int policy_visible(void)
+/* Whether the policy file was ever seen, and is now. */
+static int policy_seen;
+
+static int policy_gone(void)
 {
 	const char *conf = secure_getenv("PORTPOOL_CONF");
+	int here = access(conf && *conf ? conf : PORTPOOL_POLICY_FILE,
+			  F_OK) == 0;
 
-	return access(conf && *conf ? conf : PORTPOOL_POLICY_FILE, F_OK) == 0;
+	policy_seen |= here;
+	return policy_seen && !here;
 }
 
 /* Re-read the deny set if an input changed (or never read).  A failed
@@ -69,8 +75,8 @@ static void refresh(long now)
 		goto out;
 	atomic_store(&next_check, now + 1);
 	/* After a chroot (Unbound, BIND) the policy is out of sight: the
-	 * set read at start, before it, stays. */
-	if (atomic_load(&current) && !policy_visible())
+	 * set read before it stays. */
+	if (policy_gone() && atomic_load(&current))
 		goto out;
 	d = deny_inputs_digest();
 	cur = atomic_load(&current);
