@@ -14,7 +14,9 @@
 #             daemon stops using 4495 too
 #   preload   LD_PRELOAD=libportpool-preload.so (Unbound, dnsmasq): 0
 # Then: a static binary is refused (and is not under preload), TCP and
-# port 0 pass, the preload re-reads an edited policy, run/enable/usage.
+# port 0 pass, the preload re-reads an edited policy and the kernel's
+# list, sync --kernel keeps the admin's entries, status, usage, enable,
+# and run (re-sync on an edit and on SIGHUP, unload on SIGTERM).
 # BPF objects are pinned on a private bpffs; both cgroups are removed
 # after.  One line per check, then "guard-e2e: N passed, M failed".
 # Exit 77 (skipped) when not root, 1 under CI=true.
