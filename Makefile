@@ -30,6 +30,7 @@ datadir     ?= $(datarootdir)
 mandir      ?= $(datarootdir)/man
 docdir      ?= $(datarootdir)/doc/libportpool
 sysconfdir  ?= $(prefix)/etc
+systemdunitdir ?= $(prefix)/lib/systemd/system
 pkgconfigdir ?= $(libdir)/pkgconfig
 PROJECT_URL ?= https://example.org/libportpool
 
@@ -242,7 +243,8 @@ man_aliases = for page in $(MAN_PAGES); do \
 # of other installs stay): directories that were there before stay.
 INSTALL_DIRS = $(libdir) $(includedir) $(pkgconfigdir) \
 	$(sort $(foreach p,$(MAN_PAGES),$(mandir)/man$(subst .,,$(suffix $(p))))) \
-	$(if $(TOOLS),$(sbindir)) $(if $(DOC_EXAMPLES),$(docdir)/examples)
+	$(if $(TOOLS),$(sbindir)) $(if $(DOC_EXAMPLES),$(docdir)/examples) \
+	$(systemdunitdir)
 INSTALLED_DIRS = $(B)/installed-dirs
 
 install: all $(B)/libportpool.pc
@@ -267,13 +269,19 @@ install: all $(B)/libportpool.pc
 		$(DESTDIR)$(sbindir)/)
 	$(if $(DOC_EXAMPLES),install -m 644 $(DOC_EXAMPLES) \
 		$(DESTDIR)$(docdir)/examples/)
+	install -m 755 $(PRELOAD) $(DESTDIR)$(libdir)/
+	sed 's|/usr/local/sbin|$(sbindir)|' tools/portpool-guard.service \
+		>$(DESTDIR)$(systemdunitdir)/portpool-guard.service
+	chmod 644 $(DESTDIR)$(systemdunitdir)/portpool-guard.service
 
 uninstall:
 	rm -f $(DESTDIR)$(includedir)/portpool.h \
 		$(DESTDIR)$(libdir)/libportpool.so.$(VERSION) \
 		$(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libportpool.so \
 		$(DESTDIR)$(libdir)/libportpool.a \
-		$(DESTDIR)$(pkgconfigdir)/libportpool.pc
+		$(DESTDIR)$(pkgconfigdir)/libportpool.pc \
+		$(DESTDIR)$(libdir)/libportpool-preload.so \
+		$(DESTDIR)$(systemdunitdir)/portpool-guard.service
 	for page in $(MAN_PAGES); do \
 		rm -f $(DESTDIR)$(mandir)/man$${page##*.}/$${page##*/}; done
 	$(man_aliases) | while read sec page alias; do \
@@ -306,3 +314,68 @@ all: $(TOOLS:%=$(B)/tools/%)
 	test-programs check-asan check-valgrind check-tsan lint \
 	$(B)/libportpool.pc
 .DELETE_ON_ERROR:
+
+# ---- guard: portpool-guard and libportpool-preload.so (tools/) ------------
+#   make guard           both, when clang, libbpf and bpftool are present
+# The guard's BPF object is built with clang whatever CC is, and embedded
+# in the tool as a libbpf skeleton.  Without the BPF tools the rest of
+# the build goes on and says how to get them.
+BPF_CLANG ?= clang
+BPFTOOL   ?= bpftool
+GUARD     := $(B)/tools/portpool-guard
+PRELOAD   := $(B)/libportpool-preload.so
+GUARD_HAVE := $(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && \
+	command -v $(BPFTOOL) >/dev/null 2>&1 && \
+	test -f /usr/include/bpf/libbpf.h && echo yes)
+ifeq ($(GUARD_HAVE),yes)
+TOOLS += portpool-guard
+GUARD_ALL := $(GUARD) $(PRELOAD)
+else
+GUARD_ALL := $(PRELOAD) guard-missing
+endif
+GUARD_CHECKS := "sh test/guard-e2e.sh"
+MAN_PAGES += $(filter-out $(MAN_PAGES),man/portpool-guard.8 \
+	man/libportpool-preload.8)
+
+all: $(GUARD_ALL)
+
+guard: $(GUARD_ALL)
+
+guard-missing:
+	@echo "portpool-guard not built: it needs clang, libbpf-dev and" \
+	      "bpftool (as root: sh test/deps.sh guard)"
+
+$(B)/tools/portpool-guard.bpf.o: tools/portpool-guard.bpf.c
+	@mkdir -p $(@D)
+	$(BPF_CLANG) -target bpf -O2 -g -Wall -Wextra -c -o $@ $<
+
+$(B)/tools/portpool-guard.skel.h: $(B)/tools/portpool-guard.bpf.o
+	$(BPFTOOL) gen skeleton $< name guard_bpf > $@
+
+$(B)/tools/denyset.o: tools/denyset.c tools/denyset.h include/portpool.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+
+$(GUARD): tools/portpool-guard.c $(B)/tools/portpool-guard.skel.h \
+		$(B)/tools/denyset.o $(STATIC)
+	$(CC) $(CPPFLAGS_ALL) -I$(B)/tools $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< \
+		$(B)/tools/denyset.o $(STATIC) -lbpf -lm
+
+# The shim exports bind() and nothing else: the library inside it stays
+# out of the way of a program that links libportpool itself.
+$(PRELOAD): tools/portpool-preload.c tools/preload.map $(B)/tools/denyset.o \
+		$(STATIC)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -shared -Wl,-z,defs \
+		-Wl,--version-script=tools/preload.map $(LDFLAGS) -o $@ $< \
+		$(B)/tools/denyset.o $(STATIC) -lm
+
+# The bench's "guard" scenario runs the tool and dlopens the shim.
+bench: $(GUARD_ALL)
+
+# make check builds and tests the guard: its packages come first.
+check-deps: guard-deps
+guard-deps:
+	@sh test/deps.sh guard daemons
+
+.PHONY: guard guard-missing guard-deps
+# ---- end guard --------------------------------------------------------------

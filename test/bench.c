@@ -10,6 +10,7 @@
  * runs only the scenarios named.  Not a test: a missed target is
  * reported, never an exit status; only a setup failure exits non-zero.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -28,9 +29,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +51,7 @@ struct results {
 	double mem_fixed, mem_per_member;
 	double noise;
 	double audit_ratio;
+	double guard_ratio, preload_ratio;
 };
 
 static struct results *res;
@@ -1165,6 +1169,244 @@ static void scen_audit(void)
 	       "audit", n, areps, median(ta, areps) / 1e6,
 	       median(ts, areps) / 1e6, res->audit_ratio,
 	       res->audit_ratio <= 1.5 ? "PASS" : "MISS");
+/* ---- guard: portpool-guard and libportpool-preload.so on the bind path ---- */
+
+typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
+
+/* socket + bind to a free explicit port + close, n times: ns per round.
+ * The port moves over 40000-41023: now and then a port just closed is
+ * still busy for an instant here (EADDRINUSE), which is counted, not
+ * fatal. */
+static unsigned long bind_busy;
+
+static double bind_round(bind_fn bind_call, int n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	uint64_t t0 = now_ns();
+
+	for (int i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			die("guard bench: socket");
+		a.sin_port = htons((uint16_t)(40000 + (i & 1023)));
+		if (bind_call(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+			if (errno != EADDRINUSE)
+				die("guard bench: bind");
+			bind_busy++;
+		}
+		close(fd);
+	}
+	return (double)(now_ns() - t0) / n;
+}
+
+/* Run a program and wait: 0 iff it exited 0. */
+static int run_quiet(char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void join_cgroup(const char *dir)
+{
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dprintf(fd, "%d\n", (int)getpid()) < 0)
+		die(path);
+	close(fd);
+}
+
+/*
+ * The guard: this process moves between two child cgroups of its own, one
+ * with the guard's programs attached, every repetition.  The preload: its
+ * bind() called through dlopen, against the C library's, in the same
+ * process: what LD_PRELOAD puts on a program's bind path.  Both bind an
+ * explicit port that is not denied, the path every daemon bind takes.
+ */
+/* What scen_guard() made, undone whatever happened to the measuring. */
+static char guard_tool[4200], guard_tmp[32], guard_pins[64];
+static char guard_plain[4200], guard_guarded[4200];
+
+static void guard_cleanup(void)
+{
+	char *unload[] = { guard_tool, "--pin-dir", guard_pins, "unload",
+			   NULL };
+
+	run_quiet(unload);
+	rmdir(guard_plain);
+	rmdir(guard_guarded);
+	umount(guard_tmp);
+	rmdir(guard_tmp);
+}
+
+static void guard_die(const char *what)
+{
+	int saved = errno;
+
+	guard_cleanup();
+	errno = saved;
+	die(what);
+}
+
+#define GUARD_SLICES 20
+
+/* The measuring, in a child of its own: it moves between the cgroups,
+ * and when it has exited they are empty and can go. */
+static void guard_measure(const char *shim)
+{
+	static double gslice[MAX_REPS * GUARD_SLICES];
+	static double pslice[MAX_REPS * GUARD_SLICES];
+	double g[MAX_REPS], gb[MAX_REPS], p[MAX_REPS], pb[MAX_REPS];
+	int n = quick ? 2000 : 10000, slice = n / GUARD_SLICES;
+	size_t npairs;
+	bind_fn shim_bind;
+	void *dl;
+
+	dl = dlopen(shim, RTLD_NOW | RTLD_LOCAL);
+	shim_bind = dl ? (bind_fn)dlsym(dl, "bind") : NULL;
+	if (!shim_bind)
+		die("guard bench: dlopen the preload");
+	/* socket() alone costs microseconds here and drifts with the
+	 * machine's load: the two sides run in short adjacent slices, in
+	 * ABBA order, and the ratio is the median over every slice pair,
+	 * so that drift falls on both sides alike. */
+	for (int r = -1; r < reps; r++) {	/* r = -1 warms up */
+		double t[4] = { 0, 0, 0, 0 };
+
+		for (int k = 0; k < GUARD_SLICES; k++) {
+			int first = k & 1;	/* A B, then B A */
+			double s[4];
+
+			join_cgroup(first ? guard_plain : guard_guarded);
+			s[first] = bind_round(bind, slice);
+			join_cgroup(first ? guard_guarded : guard_plain);
+			s[!first] = bind_round(bind, slice);
+			s[2 + first] = bind_round(first ? bind : shim_bind,
+						  slice);
+			s[3 - first] = bind_round(first ? shim_bind : bind,
+						  slice);
+			for (int i = 0; i < 4; i++)
+				t[i] += s[i] / GUARD_SLICES;
+			if (r < 0)
+				continue;
+			gslice[r * GUARD_SLICES + k] = s[0] / s[1];
+			pslice[r * GUARD_SLICES + k] = s[2] / s[3];
+		}
+		if (r < 0)
+			continue;
+		g[r] = t[0], gb[r] = t[1], p[r] = t[2], pb[r] = t[3];
+	}
+	npairs = (size_t)reps * GUARD_SLICES;
+	qsort(gslice, npairs, sizeof(double), cmp_double);
+	qsort(pslice, npairs, sizeof(double), cmp_double);
+	res->guard_ratio = (gslice[(npairs - 1) / 2] + gslice[npairs / 2]) / 2;
+	res->preload_ratio = (pslice[(npairs - 1) / 2] + pslice[npairs / 2]) /
+			     2;
+	printf("%-13s %6d  socket+bind+close: plain %.0f ns, guarded %.0f ns"
+	       " (medians) => median slice ratio %.3f  target <= 1.05  %s\n", "guard", n,
+	       median(gb, reps), median(g, reps), res->guard_ratio,
+	       res->guard_ratio <= 1.05 ? "PASS" : "MISS");
+	printf("%-13s %6d  socket+bind+close: libc bind %.0f ns, preload bind "
+	       "%.0f ns => median slice ratio %.3f  target <= 1.03  %s\n\n",
+	       "guard", n, median(pb, reps), median(p, reps),
+	       res->preload_ratio, res->preload_ratio <= 1.03 ? "PASS" :
+	       "MISS");
+	if (bind_busy)
+		printf("%-13s %6s  (%lu binds found their port still busy)\n\n",
+		       "guard", "", bind_busy);
+	fflush(stdout);
+}
+
+/*
+ * The guard: a child process moves between two child cgroups made here,
+ * one with the guard's programs attached, every slice.  The preload: its
+ * bind() called through dlopen, against the C library's, in the same
+ * process: what LD_PRELOAD puts on a program's bind path.  Both bind an
+ * explicit port that is not denied, the path every daemon bind takes.
+ */
+static void scen_guard(void)
+{
+	char build[4096], shim[4200], cgroot[4096] = "", dev[256], type[64];
+	ssize_t len;
+	FILE *f;
+	pid_t pid;
+	int status;
+
+	len = readlink("/proc/self/exe", build, sizeof(build) - 1);
+	if (len < 0)
+		die("readlink /proc/self/exe");
+	build[len] = '\0';
+	*strrchr(build, '/') = '\0';	/* B/test */
+	*strrchr(build, '/') = '\0';	/* B */
+	snprintf(guard_tool, sizeof(guard_tool), "%s/tools/portpool-guard",
+		 build);
+	snprintf(shim, sizeof(shim), "%s/libportpool-preload.so", build);
+	if (access(guard_tool, X_OK) != 0 || access(shim, R_OK) != 0) {
+		printf("%-13s %6s  skipped: build the guard first (make guard)"
+		       "\n\n", "guard", "");
+		return;
+	}
+	f = fopen("/proc/mounts", "r");
+	while (f && fscanf(f, "%255s %4095s %63s %*[^\n]", dev, cgroot,
+			   type) == 3 && strcmp(type, "cgroup2"))
+		;
+	if (!f || strcmp(type, "cgroup2"))
+		die("guard bench: no cgroup2 mount");
+	fclose(f);
+	snprintf(guard_tmp, sizeof(guard_tmp), "/tmp/ppbenchXXXXXX");
+	if (!mkdtemp(guard_tmp))
+		die("guard bench: mkdtemp");
+	snprintf(guard_pins, sizeof(guard_pins), "%s/pins", guard_tmp);
+	snprintf(guard_plain, sizeof(guard_plain), "%s/%s-plain", cgroot,
+		 guard_tmp + 5);
+	snprintf(guard_guarded, sizeof(guard_guarded), "%s/%s-guarded",
+		 cgroot, guard_tmp + 5);
+	if (mount("bpf", guard_tmp, "bpf", 0, NULL) != 0 ||
+	    mkdir(guard_plain, 0755) || mkdir(guard_guarded, 0755))
+		guard_die("guard bench: bpffs or cgroups");
+	{
+		char *load[] = { guard_tool, "--pin-dir", guard_pins, "load",
+				 NULL };
+		char *att[] = { guard_tool, "--pin-dir", guard_pins, "attach",
+				guard_guarded, NULL };
+
+		if (run_quiet(load) || run_quiet(att))
+			guard_die("guard bench: portpool-guard load/attach");
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		guard_die("fork");
+	if (pid == 0) {
+		guard_measure(shim);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		guard_die("waitpid");
+	guard_cleanup();
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench: the guard scenario failed\n");
+		_exit(2);
+	}
 }
 
 /* ---- driver ---- */
@@ -1222,6 +1464,7 @@ static const struct scenario {
 	{ "refresh", scen_refresh },
 	{ "memory", scen_memory },
 	{ "audit", scen_audit },
+	{ "guard", scen_guard },
 };
 
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -1299,12 +1542,12 @@ int main(void)
 	       "crowded_uniform_ratio=%.3f crowded_kernel_bits=%.2f "
 	       "crowded_lib_bits=%.2f whole_ratio=%.3f pick_ns=%.2f "
 	       "rotate_ratio=%.3f refresh_ms=%.3f mem_fixed_bytes=%.0f "
-	       "mem_per_member_bytes=%.2f audit_ratio=%.3f\n",
-	       res->open_default_ratio,
+	       "mem_per_member_bytes=%.2f audit_ratio=%.3f guard_ratio=%.3f "
+	       "preload_ratio=%.3f\n", res->open_default_ratio,
 	       res->open_kb_ratio, res->crowded_ratio,
 	       res->crowded_uniform_ratio, res->kernel_bits, res->lib_bits,
 	       res->whole_ratio, res->pick_ns, res->rotate_ratio,
 	       res->refresh_ms, res->mem_fixed, res->mem_per_member,
-	       res->audit_ratio);
+	       res->audit_ratio, res->guard_ratio, res->preload_ratio);
 	return 0;
 }

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: ISC
+/*
+ * The deny set: the host policy's reserved_ports and the kernel's
+ * ip_local_reserved_ports by default, more sources on request.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <portpool.h>
+
+#include "denyset.h"
+
+static const struct {
+	const char *name;
+	enum portpool_source source;
+} source_names[] = {
+	{ "policy", PORTPOOL_SOURCE_POLICY },
+	{ "kernel", PORTPOOL_SOURCE_KERNEL },
+	{ "well-known", PORTPOOL_SOURCE_WELL_KNOWN },
+	{ "services", PORTPOOL_SOURCE_ETC_SERVICES },
+};
+
+#define NSOURCES (sizeof(source_names) / sizeof(source_names[0]))
+
+int deny_parse_sources(const char *list, unsigned int *sources)
+{
+	unsigned int bits = 0;
+	const char *p = list;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		size_t i;
+
+		for (i = 0; i < NSOURCES; i++)
+			if (strlen(source_names[i].name) == len &&
+			    !strncmp(p, source_names[i].name, len))
+				break;
+		if (i == NSOURCES) {
+			errno = EINVAL;
+			return -1;
+		}
+		bits |= 1u << source_names[i].source;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	*sources = bits;
+	return 0;
+}
+
+/* "8080,9148-9150" (the library's own output, so well formed) into map. */
+static void add_ranges(const char *text, uint64_t *map)
+{
+	const char *p = text;
+
+	while (*p) {
+		char *end;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+
+		if (*end == '-')
+			hi = strtoul(end + 1, &end, 10);
+		for (unsigned long port = lo; port <= hi && port < 65536; port++)
+			map[port >> 6] |= 1ULL << (port & 63);
+		p = *end == ',' ? end + 1 : end;
+		if (end == p && *p)	/* not a number: stop, never spin */
+			break;
+	}
+}
+
+/*
+ * The one place the deny set is read.  A config whose range is the whole
+ * port space makes the library report every port of each source, not only
+ * those inside an ephemeral range.  (Once portpool_source_map() exists,
+ * it replaces the text round trip below: one call per source.)
+ */
+int deny_set_fill(unsigned int sources, const char *extra,
+		  uint64_t map[DENY_WORDS])
+{
+	static const enum portpool_source order[] = {
+		PORTPOOL_SOURCE_POLICY, PORTPOOL_SOURCE_KERNEL,
+		PORTPOOL_SOURCE_WELL_KNOWN, PORTPOOL_SOURCE_ETC_SERVICES,
+		PORTPOOL_SOURCE_CALLER,
+	};
+	struct portpool_config *cfg = portpool_config_new();
+	unsigned int flags = 0;
+	char *text = NULL;
+	int n, ports = 0, saved;
+
+	memset(map, 0, DENY_WORDS * sizeof(map[0]));
+	if (!cfg)
+		return -1;
+	if (extra)
+		sources |= 1u << PORTPOOL_SOURCE_CALLER;
+	/* Host files of sources not asked for are not even read. */
+	if (!(sources & (1u << PORTPOOL_SOURCE_KERNEL)))
+		flags |= PORTPOOL_NO_KERNEL_RESERVED;
+	if (!(sources & (1u << PORTPOOL_SOURCE_WELL_KNOWN)))
+		flags |= PORTPOOL_NO_WELL_KNOWN;
+	if (!(sources & (1u << PORTPOOL_SOURCE_ETC_SERVICES)))
+		flags |= PORTPOOL_NO_ETC_SERVICES;
+	if (portpool_config_set_range(cfg, 1, 65535) < 0 ||
+	    portpool_config_set_flags(cfg, flags) < 0 ||
+	    (extra && portpool_config_reserve_list(cfg, extra) < 0))
+		goto fail;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (!(sources & (1u << order[i])))
+			continue;
+		n = portpool_source_ranges(cfg, order[i], NULL, 0);
+		if (n < 0)
+			goto fail;
+		free(text);
+		text = malloc((size_t)n + 1);
+		if (!text)
+			goto fail;
+		if (portpool_source_ranges(cfg, order[i], text,
+					   (size_t)n + 1) < 0)
+			goto fail;
+		add_ranges(text, map);
+	}
+	free(text);
+	portpool_config_free(cfg);
+	map[0] &= ~1ULL;	/* port 0 is the kernel's choice: never denied */
+	for (size_t w = 0; w < DENY_WORDS; w++)
+		ports += __builtin_popcountll(map[w]);
+	return ports;
+fail:
+	saved = errno;
+	free(text);
+	portpool_config_free(cfg);
+	memset(map, 0, DENY_WORDS * sizeof(map[0]));
+	errno = saved;
+	return -1;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	/* FNV-1a over the value's bytes: not secure, only a change test. */
+	for (int i = 0; i < 8; i++) {
+		h ^= (v >> (8 * i)) & 0xff;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t mix_stat(uint64_t h, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return mix(h, (uint64_t)errno);
+	h = mix(h, (uint64_t)st.st_ino);
+	h = mix(h, (uint64_t)st.st_size);
+	h = mix(h, (uint64_t)st.st_mtim.tv_sec);
+	h = mix(h, (uint64_t)st.st_mtim.tv_nsec);
+	return mix(h, (uint64_t)st.st_ctim.tv_nsec);
+}
+
+uint64_t deny_inputs_digest(void)
+{
+	const char *conf = secure_getenv("PORTPOOL_CONF");
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char buf[4096];
+	ssize_t got;
+	DIR *dir;
+	int fd;
+
+	if (conf && *conf) {
+		h = mix_stat(h, conf);
+	} else {
+		h = mix_stat(h, PORTPOOL_POLICY_FILE);
+		h = mix_stat(h, PORTPOOL_POLICY_FILE ".d");
+		dir = opendir(PORTPOOL_POLICY_FILE ".d");
+		while (dir) {
+			struct dirent *e = readdir(dir);
+			char path[512];
+
+			if (!e)
+				break;
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s.d/%s",
+				 PORTPOOL_POLICY_FILE, e->d_name);
+			h = mix_stat(h, path);
+		}
+		if (dir)
+			closedir(dir);
+	}
+	/* A /proc file has no useful mtime: its contents are the digest. */
+	fd = open("/proc/sys/net/ipv4/ip_local_reserved_ports",
+		  O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		while ((got = read(fd, buf, sizeof(buf))) > 0)
+			for (ssize_t i = 0; i < got; i++)
+				h = mix(h, (unsigned char)buf[i]);
+		close(fd);
+	}
+	return h;
+}

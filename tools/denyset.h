@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The deny set shared by portpool-guard and libportpool-preload.so: the
+ * ports an explicit UDP bind must not take, as a 65,536-bit map.
+ */
+#ifndef PORTPOOL_DENYSET_H
+#define PORTPOOL_DENYSET_H
+
+#include <stdint.h>
+
+#define DENY_WORDS 1024		/* 65,536 bits */
+
+/* Sources, as bits 1u << PORTPOOL_SOURCE_*; the default is these two. */
+#define DENY_DEFAULT_SOURCES	((1u << PORTPOOL_SOURCE_POLICY) | \
+				 (1u << PORTPOOL_SOURCE_KERNEL))
+
+static inline int deny_has(const uint64_t *map, unsigned int port)
+{
+	return (map[(port >> 6) & (DENY_WORDS - 1)] >> (port & 63)) & 1;
+}
+
+/* Parse a source token ("policy", "kernel", "well-known", "services") or
+ * a comma-separated list of them into *sources; -1 on an unknown one. */
+int deny_parse_sources(const char *list, unsigned int *sources);
+
+/* Fill map from the sources and an extra reservation list (NULL: none);
+ * returns the number of ports, or -1 with errno and portpool_error(). */
+int deny_set_fill(unsigned int sources, const char *extra,
+		  uint64_t map[DENY_WORDS]);
+
+/* A digest of what the deny set is read from (the policy files' stat
+ * data and the kernel's list), so that a watcher re-reads only when one
+ * of them changed. */
+uint64_t deny_inputs_digest(void);
+
+#endif
