@@ -103,6 +103,7 @@ struct portpool_census {
 	double fresh_bits;		/* log2(candidates): a fresh draw */
 	double pick_bits;		/* log2(size): picks, fixed pool */
 	int weak;			/* fresh_bits < PORTPOOL_WEAK_BITS */
+	uint64_t services_skipped;	/* malformed /etc/services lines */
 };
 
 /* An open pool's counters: see portpool_stats(3). */
