@@ -22,6 +22,7 @@
 
 /* Every test gets its own scratch directory, removed after. */
 static char scratch[64];
+static char start_dir[4096];	/* the tests chdir; this is home */
 
 static const char *in_scratch(const char *name)
 {
@@ -64,7 +65,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	assert_int_equal(chdir("/"), 0);
+	assert_int_equal(chdir(start_dir), 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch);
 	assert_int_equal(system(cmd), 0);
 	return 0;
@@ -614,6 +615,38 @@ static void policy_in_layers(void **state)
 	portpool_config_free(cfg);
 }
 
+/* The sample policy parses, changes nothing, and parses uncommented. */
+static void sample_policy_parses(void **state)
+{
+	FILE *in = fopen("examples/portpool.conf", "r");
+	const char *path = in_scratch("sample.conf");
+	FILE *out = fopen(path, "w");
+	struct portpool_config *cfg = portpool_config_new();
+	char line[512];
+
+	(void)state;
+	assert_non_null(in);
+	assert_non_null(out);
+	setenv("PORTPOOL_CONF", "examples/portpool.conf", 1);
+	range_is(cfg, 49152, 65535);
+	assert_int_equal(portpool_is_excluded(cfg, 4500), 1);
+	/* every "#key = value" line, uncommented */
+	while (fgets(line, sizeof(line), in))
+		fputs(line[0] == '#' && line[1] >= 'a' && line[1] <= 'z' ?
+		      line + 1 : line, out);
+	fclose(in);
+	fclose(out);
+	assert_int_equal(chmod(path, 0644), 0);
+	setenv("PORTPOOL_CONF", path, 1);
+	range_is(cfg, 1024, 65534);
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_HOST_SOURCES), 0);
+	assert_int_equal(portpool_is_excluded(cfg, 51820), 1);
+	assert_int_equal(portpool_is_excluded(cfg, 9149), 1);
+	setenv("PORTPOOL_CONF", "/nonexistent/portpool.conf", 1);
+	portpool_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,8 +678,12 @@ int main(void)
 		cmocka_unit_test(random_page_not_dumped),
 		cmocka_unit_test_setup_teardown(policy_in_layers, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(sample_policy_parses, setup,
+						teardown),
 	};
 
+	if (!getcwd(start_dir, sizeof(start_dir)))
+		return 1;
 	pp_test_isolate();
 	return cmocka_run_group_tests_name("contract", tests, NULL, NULL);
 }
