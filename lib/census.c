@@ -121,8 +121,12 @@ PP_EXPORT int portpool_explain(const struct portpool_config *cfg,
 	for (int s = 0; s < PORTPOOL_SOURCE_COUNT; s++)
 		if (pp_portlist_contains(&ex.src[s], port))
 			why->sources |= 1u << s;
-	if (why->sources & (1u << PORTPOOL_SOURCE_POLICY))
-		why->policy_line = policy_entry(&ex.policy, port)->line;
+	if (why->sources & (1u << PORTPOOL_SOURCE_POLICY)) {
+		const struct pp_policy_entry *entry;
+
+		entry = policy_entry(&ex.policy, port);
+		why->policy_line = entry ? entry->line : 0;
+	}
 	if (why->sources & (1u << PORTPOOL_SOURCE_WELL_KNOWN))
 		snprintf(why->service, sizeof(why->service), "%s",
 			 well_known_name(port));

@@ -334,8 +334,9 @@ PP_EXPORT int portpool_config_set_address(struct portpool_config *cfg,
 	cfg->address_len = work.address_len;
 	cfg->family = work.family;
 	cfg->has_address = true;
-	snprintf(cfg->address_text, sizeof(cfg->address_text), "%s",
-		 numeric_address);
+	/* Kept for sentences: a scope's interface name may hold anything. */
+	pp_escape(numeric_address, strlen(numeric_address), cfg->address_text,
+		  sizeof(cfg->address_text));
 	return 0;
 }
 

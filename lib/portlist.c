@@ -149,6 +149,8 @@ void pp_portlist_normalize(struct pp_portlist *list)
 {
 	size_t n = list->n;
 
+	if (!n)
+		return;		/* span may be NULL: qsort must not see it */
 	qsort(list->span, n, sizeof(*list->span), by_first);
 	list->n = 0;
 	for (size_t i = 0; i < n; i++)
