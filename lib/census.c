@@ -90,8 +90,8 @@ static void explain_text(struct portpool_explanation *why,
 			say(why, " %s:%u", PP_ESC(entry->file, esc),
 			    entry->line);
 		else if (s == PORTPOOL_SOURCE_KERNEL)
-			say(why, " (%s)", PP_ESC(cfg->path[PP_PATH_RESERVED_PORTS],
-						 esc));
+			say(why, " (%s)",
+			    PP_ESC(cfg->path[PP_PATH_RESERVED_PORTS], esc));
 		else if (s == PORTPOOL_SOURCE_WELL_KNOWN)
 			say(why, " (%s)", well_known_name(why->port));
 		else if (s == PORTPOOL_SOURCE_ETC_SERVICES)

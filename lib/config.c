@@ -178,9 +178,11 @@ PP_EXPORT int portpool_config_reserve(struct portpool_config *cfg,
 /* Quote a list in a sentence without letting a huge list drown it. */
 static const char *excerpt(const char *text, char buf[static 48])
 {
+	size_t n = pp_escape(text, strlen(text), buf + 1, 48 - 2);
+
 	buf[0] = '"';
-	pp_escape(text, strlen(text), buf + 1, 48 - 2);
-	strcat(buf, "\"");
+	buf[n + 1] = '"';
+	buf[n + 2] = '\0';
 	return buf;
 }
 
@@ -323,11 +325,11 @@ PP_EXPORT int portpool_config_set_address(struct portpool_config *cfg,
 		work.family = AF_INET6;
 	} else {
 		if (parse_ipv4(numeric_address, &work) < 0)
-			return pp_fail(EINVAL, "address \"%s\" is not a numeric "
-				       "IPv4 address (dotted quad, four "
-				       "decimal numbers 0-255) or IPv6 "
-				       "address", PP_ESC(numeric_address,
-							  esc));
+			return pp_fail(EINVAL, "address \"%s\" is not a "
+				       "numeric IPv4 address (a dotted quad "
+				       "of decimal numbers 0-255) or IPv6 "
+				       "address",
+				       PP_ESC(numeric_address, esc));
 		work.family = AF_INET;
 	}
 	cfg->address = work.address;

@@ -162,7 +162,8 @@ int pp_read_file(const char *path, size_t max, unsigned flags, char **text,
 		for (const char *c = buf; c < nul; c++)
 			line += *c == '\n';
 		pp_fail(EINVAL, "%s:%u: a NUL byte (at byte %zu): the file "
-			"must be text", PP_ESC(path, esc), line, (size_t)(nul - buf));
+			"must be text", PP_ESC(path, esc), line,
+			(size_t)(nul - buf));
 		free(buf);
 		return -1;
 	}

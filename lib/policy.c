@@ -336,7 +336,8 @@ static int is_drop_in(const char *name)
 {
 	size_t len = strlen(name);
 
-	return name[0] != '.' && len > 5 && strcmp(name + len - 5, ".conf") == 0;
+	return name[0] != '.' && len > 5 &&
+	       strcmp(name + len - 5, ".conf") == 0;
 }
 
 /*
@@ -391,7 +392,7 @@ static int add_drop_ins(struct pp_policy *policy, const char *dir)
 		rc = pp_fail(errno, "cannot read %s: %s", PP_ESC(dir, esc),
 			     strerror(errno));
 	closedir(dp);
-	if (rc == 0)
+	if (rc == 0 && n)
 		qsort(names, n, sizeof(*names), by_name);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		size_t size = strlen(dir) + strlen(names[i]) + 2;

@@ -110,7 +110,8 @@ int pp_portlist_merge(struct pp_portlist *dst, const struct pp_portlist *src)
 
 	if (!src->n)
 		return 0;
-	if (reserve_room(&work, dst->n + src->n) < 0)
+	/* src->n > 0, so this allocates: work.span is never NULL after. */
+	if (reserve_room(&work, dst->n + src->n) < 0 || !work.span)
 		return -1;
 	while (i < dst->n || j < src->n) {
 		const struct pp_span *next;
