@@ -244,7 +244,7 @@ static int parse_ipv4(const char *text, struct portpool_config *cfg)
 static int parse_ipv6(const char *text, struct portpool_config *cfg)
 {
 	struct addrinfo hints = { 0 }, *res;
-	const struct sockaddr_in6 *sin6;
+	struct sockaddr_in6 sin6;
 	char esc[160];
 	int rc;
 
@@ -267,35 +267,30 @@ static int parse_ipv6(const char *text, struct portpool_config *cfg)
 		return pp_fail(EINVAL, "address \"%s\" is not an IPv6 "
 			       "address", PP_ESC(text, esc));
 	}
-	sin6 = (const void *)res->ai_addr;
-	if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) && !sin6->sin6_scope_id) {
-		freeaddrinfo(res);
+	/* A copy: every check below may fail, after the list is freed. */
+	memcpy(&sin6, res->ai_addr, sizeof(sin6));
+	freeaddrinfo(res);
+	if (IN6_IS_ADDR_LINKLOCAL(&sin6.sin6_addr) && !sin6.sin6_scope_id)
 		return pp_fail(EINVAL, "address \"%s\" is link-local: name its "
 			       "interface, as in %s%%eth0", PP_ESC(text, esc),
 			       esc);
-	}
 	/* A numeric scope is taken as given: it must name an interface. */
-	if (sin6->sin6_scope_id) {
+	if (sin6.sin6_scope_id) {
 		char name[IF_NAMESIZE];
 
-		if (!if_indextoname(sin6->sin6_scope_id, name)) {
-			freeaddrinfo(res);
+		if (!if_indextoname(sin6.sin6_scope_id, name))
 			return pp_fail(EINVAL, "address \"%s\": scope %u names "
 				       "no interface of this host",
 				       PP_ESC(text, esc),
-				       (unsigned)sin6->sin6_scope_id);
-		}
+				       (unsigned)sin6.sin6_scope_id);
 	}
-	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-		freeaddrinfo(res);
+	if (IN6_IS_ADDR_V4MAPPED(&sin6.sin6_addr))
 		return pp_fail(EINVAL, "address \"%s\" is IPv4-mapped: members "
 			       "are IPv6-only, give the IPv4 address instead",
 			       PP_ESC(text, esc));
-	}
 	memset(&cfg->address, 0, sizeof(cfg->address));
-	memcpy(&cfg->address, res->ai_addr, res->ai_addrlen);
-	cfg->address_len = res->ai_addrlen;
-	freeaddrinfo(res);
+	memcpy(&cfg->address, &sin6, sizeof(sin6));
+	cfg->address_len = sizeof(sin6);
 	return 0;
 }
 
