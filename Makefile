@@ -16,8 +16,10 @@ VERSION   := 0.1.0
 SOVERSION := 0
 
 # The GNU names, which dh_auto_install and friends pass; PREFIX is the
-# older spelling of prefix.  The library reads /etc/portpool.conf whatever
-# sysconfdir says; nothing is installed there.
+# older spelling of prefix.  sysconfdir is where the library looks for
+# the host policy (portpool.conf and portpool.conf.d): /etc, not
+# $(prefix)/etc, because the policy is the host's, whoever installed the
+# library; nothing is installed there.
 PREFIX      ?= /usr/local
 prefix      ?= $(PREFIX)
 exec_prefix ?= $(prefix)
@@ -29,7 +31,7 @@ datarootdir ?= $(prefix)/share
 datadir     ?= $(datarootdir)
 mandir      ?= $(datarootdir)/man
 docdir      ?= $(datarootdir)/doc/libportpool
-sysconfdir  ?= $(prefix)/etc
+sysconfdir  ?= /etc
 systemdunitdir ?= $(prefix)/lib/systemd/system
 pkgconfigdir ?= $(libdir)/pkgconfig
 PROJECT_URL ?= https://example.org/libportpool
@@ -37,7 +39,8 @@ PROJECT_URL ?= https://example.org/libportpool
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wformat=2 -Wvla
-CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude $(CPPFLAGS)
+CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude \
+		-DPP_SYSCONFDIR='"$(sysconfdir)"' $(CPPFLAGS)
 CFLAGS_ALL := -std=c11 $(WARNINGS) -fPIC -fvisibility=hidden $(CFLAGS)
 
 B := build
@@ -100,6 +103,9 @@ $(B)/test/%: test/%.c $(TEST_UTIL) $(STATIC)
 # The fault-injection test fails the library's system calls on purpose.
 $(B)/test/test_faults: TEST_LDFLAGS = $(foreach f,socket bind close \
 	setsockopt getrandom open read,-Wl,--wrap=$(f))
+
+# The contract test counts the bytes memmove() shifts while lists build.
+$(B)/test/test_contract: TEST_LDFLAGS = -Wl,--wrap=memmove
 
 # The benchmark needs no cmocka and no test/util.o.
 $(B)/test/bench: test/bench.c $(STATIC)

@@ -65,7 +65,8 @@ extern "C" {
 #define PORTPOOL_MAX_USER_PORT_MAX	65534u
 /* With MaxUserPort set, the range is [1024, MaxUserPort]. */
 #define PORTPOOL_MAX_USER_PORT_FIRST	1024u
-/* The host policy file, unless $PORTPOOL_CONF names another. */
+/* The host policy file, unless $PORTPOOL_CONF names another, as a build
+ * with the default sysconfdir (/etc) reads it; see portpool.conf(5). */
 #define PORTPOOL_POLICY_FILE		"/etc/portpool.conf"
 /* Below this many bits a source port is weak (BIND ARM: 16,384 ports). */
 #define PORTPOOL_WEAK_BITS		14
@@ -103,6 +104,7 @@ struct portpool_census {
 	double fresh_bits;		/* log2(candidates): a fresh draw */
 	double pick_bits;		/* log2(size): picks, fixed pool */
 	int weak;			/* fresh_bits < PORTPOOL_WEAK_BITS */
+	uint64_t services_skipped;	/* malformed /etc/services lines */
 };
 
 /* An open pool's counters: see portpool_stats(3). */

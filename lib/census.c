@@ -38,13 +38,15 @@ static const char *well_known_name(unsigned port)
 	return NULL;
 }
 
-static unsigned policy_line(const struct pp_policy *policy, unsigned port)
+/* The first line, in reading order, that reserved the port. */
+static const struct pp_policy_entry *
+policy_entry(const struct pp_policy *policy, unsigned port)
 {
 	for (size_t i = 0; i < policy->nentry; i++)
 		if (port >= policy->entry[i].first &&
 		    port <= policy->entry[i].last)
-			return policy->entry[i].line;
-	return 0;
+			return &policy->entry[i];
+	return NULL;
 }
 
 /* Append ", detail" pieces to the sentence, never past its end. */
@@ -66,7 +68,9 @@ static void explain_text(struct portpool_explanation *why,
 			 const struct portpool_config *cfg, uint16_t first,
 			 uint16_t last, const char *services_name)
 {
+	const struct pp_policy_entry *entry;
 	const char *sep = ": ";
+	char esc[160];
 
 	if (!why->sources) {
 		say(why, "port %u is a candidate: inside the effective range "
@@ -81,10 +85,13 @@ static void explain_text(struct portpool_explanation *why,
 		sep = "; ";
 		if (s == PORTPOOL_SOURCE_RANGE)
 			say(why, " %u-%u", first, last);
-		else if (s == PORTPOOL_SOURCE_POLICY)
-			say(why, " %s:%u", ex->policy.path, why->policy_line);
+		else if (s == PORTPOOL_SOURCE_POLICY &&
+			 (entry = policy_entry(&ex->policy, why->port)))
+			say(why, " %s:%u", PP_ESC(entry->file, esc),
+			    entry->line);
 		else if (s == PORTPOOL_SOURCE_KERNEL)
-			say(why, " (%s)", cfg->path[PP_PATH_RESERVED_PORTS]);
+			say(why, " (%s)",
+			    PP_ESC(cfg->path[PP_PATH_RESERVED_PORTS], esc));
 		else if (s == PORTPOOL_SOURCE_WELL_KNOWN)
 			say(why, " (%s)", well_known_name(why->port));
 		else if (s == PORTPOOL_SOURCE_ETC_SERVICES)
@@ -114,8 +121,12 @@ PP_EXPORT int portpool_explain(const struct portpool_config *cfg,
 	for (int s = 0; s < PORTPOOL_SOURCE_COUNT; s++)
 		if (pp_portlist_contains(&ex.src[s], port))
 			why->sources |= 1u << s;
-	if (why->sources & (1u << PORTPOOL_SOURCE_POLICY))
-		why->policy_line = policy_line(&ex.policy, port);
+	if (why->sources & (1u << PORTPOOL_SOURCE_POLICY)) {
+		const struct pp_policy_entry *entry;
+
+		entry = policy_entry(&ex.policy, port);
+		why->policy_line = entry ? entry->line : 0;
+	}
 	if (why->sources & (1u << PORTPOOL_SOURCE_WELL_KNOWN))
 		snprintf(why->service, sizeof(why->service), "%s",
 			 well_known_name(port));
@@ -178,6 +189,7 @@ PP_EXPORT int portpool_census(const struct portpool_config *cfg,
 	census->fresh_bits = cand->count ? log2((double)cand->count) : 0;
 	census->pick_bits = log2((double)cand->size);
 	census->weak = census->fresh_bits < PORTPOOL_WEAK_BITS;
+	census->services_skipped = cand->services_skipped;
 	free(cand);
 	return 0;
 }

@@ -6,11 +6,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -176,12 +178,11 @@ PP_EXPORT int portpool_config_reserve(struct portpool_config *cfg,
 /* Quote a list in a sentence without letting a huge list drown it. */
 static const char *excerpt(const char *text, char buf[static 48])
 {
-	size_t len = strlen(text);
+	size_t n = pp_escape(text, strlen(text), buf + 1, 48 - 2);
 
-	if (len < 40)
-		snprintf(buf, 48, "\"%s\"", text);
-	else
-		snprintf(buf, 48, "\"%.36s...\"", text);
+	buf[0] = '"';
+	buf[n + 1] = '"';
+	buf[n + 2] = '\0';
 	return buf;
 }
 
@@ -223,11 +224,81 @@ PP_EXPORT int portpool_config_set_family(struct portpool_config *cfg,
 	return 0;
 }
 
+/*
+ * IPv4 only as a dotted quad: inet_aton's forms ("127.1", "0x7f.1",
+ * "2130706433", "010.0.0.1" read as octal) bind an address the admin did
+ * not write.
+ */
+static int parse_ipv4(const char *text, struct portpool_config *cfg)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	if (inet_pton(AF_INET, text, &sin.sin_addr) != 1)
+		return -1;
+	memset(&cfg->address, 0, sizeof(cfg->address));
+	memcpy(&cfg->address, &sin, sizeof(sin));
+	cfg->address_len = sizeof(sin);
+	return 0;
+}
+
+static int parse_ipv6(const char *text, struct portpool_config *cfg)
+{
+	struct addrinfo hints = { 0 }, *res;
+	struct sockaddr_in6 sin6;
+	char esc[160];
+	int rc;
+
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_family = AF_INET6;
+	hints.ai_socktype = SOCK_DGRAM;
+	rc = getaddrinfo(text, NULL, &hints, &res);
+	if (rc == EAI_MEMORY)
+		return pp_fail(ENOMEM, "out of memory parsing an address");
+	if (rc == EAI_SYSTEM)
+		return pp_fail(errno, "cannot parse address \"%s\": %s",
+			       PP_ESC(text, esc), strerror(errno));
+	if (rc != 0)
+		return pp_fail(EINVAL, "address \"%s\" is not a numeric IPv4 "
+			       "(dotted quad) or IPv6 address",
+			       PP_ESC(text, esc));
+	if (res->ai_family != AF_INET6 ||
+	    res->ai_addrlen != sizeof(struct sockaddr_in6)) {
+		freeaddrinfo(res);
+		return pp_fail(EINVAL, "address \"%s\" is not an IPv6 "
+			       "address", PP_ESC(text, esc));
+	}
+	/* A copy: every check below may fail, after the list is freed. */
+	memcpy(&sin6, res->ai_addr, sizeof(sin6));
+	freeaddrinfo(res);
+	if (IN6_IS_ADDR_LINKLOCAL(&sin6.sin6_addr) && !sin6.sin6_scope_id)
+		return pp_fail(EINVAL, "address \"%s\" is link-local: name its "
+			       "interface, as in %s%%eth0", PP_ESC(text, esc),
+			       esc);
+	/* A numeric scope is taken as given: it must name an interface. */
+	if (sin6.sin6_scope_id) {
+		char name[IF_NAMESIZE];
+
+		if (!if_indextoname(sin6.sin6_scope_id, name))
+			return pp_fail(EINVAL, "address \"%s\": scope %u names "
+				       "no interface of this host",
+				       PP_ESC(text, esc),
+				       (unsigned)sin6.sin6_scope_id);
+	}
+	if (IN6_IS_ADDR_V4MAPPED(&sin6.sin6_addr))
+		return pp_fail(EINVAL, "address \"%s\" is IPv4-mapped: members "
+			       "are IPv6-only, give the IPv4 address instead",
+			       PP_ESC(text, esc));
+	memset(&cfg->address, 0, sizeof(cfg->address));
+	memcpy(&cfg->address, &sin6, sizeof(sin6));
+	cfg->address_len = sizeof(sin6);
+	return 0;
+}
+
 PP_EXPORT int portpool_config_set_address(struct portpool_config *cfg,
 					  const char *numeric_address)
 {
-	struct addrinfo hints = { 0 }, *res;
-	int rc;
+	struct portpool_config work;
+	char esc[160];
 
 	if (need_config(cfg, "portpool_config_set_address") < 0)
 		return -1;
@@ -236,51 +307,33 @@ PP_EXPORT int portpool_config_set_address(struct portpool_config *cfg,
 		cfg->address_text[0] = '\0';
 		return 0;
 	}
-	if (strlen(numeric_address) >= sizeof(cfg->address_text))
-		return pp_fail(EINVAL, "address \"%.20s...\" is too long for a "
-			       "numeric address", numeric_address);
-	hints.ai_flags = AI_NUMERICHOST;
-	hints.ai_socktype = SOCK_DGRAM;
-	rc = getaddrinfo(numeric_address, NULL, &hints, &res);
-	if (rc == EAI_MEMORY)
-		return pp_fail(ENOMEM, "out of memory parsing an address");
-	if (rc == EAI_SYSTEM)
-		return pp_fail(errno, "cannot parse address \"%s\": %s",
-			       numeric_address, strerror(errno));
-	if (rc != 0)
-		return pp_fail(EINVAL, "address \"%s\" is not a numeric IPv4 "
-			       "or IPv6 address", numeric_address);
-	if ((res->ai_family != AF_INET && res->ai_family != AF_INET6) ||
-	    res->ai_addrlen > sizeof(cfg->address)) {
-		freeaddrinfo(res);
-		return pp_fail(EINVAL, "address \"%s\" is not an IPv4 or IPv6 "
-			       "address", numeric_address);
+	if (strlen(numeric_address) >= sizeof(cfg->address_text)) {
+		pp_escape(numeric_address, 20, esc, sizeof(esc));
+		return pp_fail(EINVAL, "address \"%s...\" is too long for a "
+			       "numeric address", esc);
 	}
-	if (res->ai_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (void *)res->ai_addr;
-
-		if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) &&
-		    !sin6->sin6_scope_id) {
-			freeaddrinfo(res);
-			return pp_fail(EINVAL, "address \"%s\" is link-local: "
-				       "name its interface, as in %s%%eth0",
-				       numeric_address, numeric_address);
-		}
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			freeaddrinfo(res);
-			return pp_fail(EINVAL, "address \"%s\" is IPv4-mapped: "
-				       "members are IPv6-only, give the IPv4 "
-				       "address instead", numeric_address);
-		}
+	/* Parsed aside: a refused address leaves cfg as it was. */
+	work = *cfg;
+	if (strchr(numeric_address, ':')) {
+		if (parse_ipv6(numeric_address, &work) < 0)
+			return -1;
+		work.family = AF_INET6;
+	} else {
+		if (parse_ipv4(numeric_address, &work) < 0)
+			return pp_fail(EINVAL, "address \"%s\" is not a "
+				       "numeric IPv4 address (a dotted quad "
+				       "of decimal numbers 0-255) or IPv6 "
+				       "address",
+				       PP_ESC(numeric_address, esc));
+		work.family = AF_INET;
 	}
-	memset(&cfg->address, 0, sizeof(cfg->address));
-	memcpy(&cfg->address, res->ai_addr, res->ai_addrlen);
-	cfg->address_len = res->ai_addrlen;
-	cfg->family = res->ai_family;
+	cfg->address = work.address;
+	cfg->address_len = work.address_len;
+	cfg->family = work.family;
 	cfg->has_address = true;
-	snprintf(cfg->address_text, sizeof(cfg->address_text), "%s",
-		 numeric_address);
-	freeaddrinfo(res);
+	/* Kept for sentences: a scope's interface name may hold anything. */
+	pp_escape(numeric_address, strlen(numeric_address), cfg->address_text,
+		  sizeof(cfg->address_text));
 	return 0;
 }
 
@@ -297,11 +350,38 @@ PP_EXPORT int portpool_config_set_flags(struct portpool_config *cfg,
 	return 0;
 }
 
+/* path as an absolute path: a daemon's chdir must not lose its file. */
+static char *absolute(const char *path)
+{
+	char *cwd, *out;
+	size_t size;
+
+	if (path[0] == '/') {
+		out = strdup(path);
+		if (!out)
+			pp_fail(ENOMEM, "out of memory for a file name");
+		return out;
+	}
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return pp_fail_null(errno, "cannot make the policy file name "
+				    "absolute: getcwd: %s", strerror(errno));
+	size = strlen(cwd) + strlen(path) + 2;
+	out = malloc(size);
+	if (!out) {
+		free(cwd);
+		return pp_fail_null(ENOMEM, "out of memory for a file name");
+	}
+	snprintf(out, size, "%s%s%s", cwd, strcmp(cwd, "/") ? "/" : "", path);
+	free(cwd);
+	return out;
+}
+
 PP_EXPORT int portpool_config_set_policy_file(struct portpool_config *cfg,
 					      const char *path)
 {
 	struct pp_policy policy;
-	char *copy;
+	char *copy, esc[160];
 
 	if (need_config(cfg, "portpool_config_set_policy_file") < 0)
 		return -1;
@@ -310,15 +390,26 @@ PP_EXPORT int portpool_config_set_policy_file(struct portpool_config *cfg,
 		cfg->policy_path = NULL;
 		return 0;
 	}
-	/* Read it now, so that a bad file is the caller's error here. */
-	if (pp_policy_read(path, &policy) < 0)
-		return -1;
-	if (!policy.found)
-		return pp_fail(ENOENT, "policy file %s does not exist", path);
-	pp_policy_free(&policy);
-	copy = strdup(path);
+	if (!*path)
+		return pp_fail(EINVAL, "policy file name is empty: pass NULL "
+			       "for none");
+	copy = absolute(path);
 	if (!copy)
-		return pp_fail(ENOMEM, "out of memory for a file name");
+		return -1;
+	/* Read it now, so that a bad file is the caller's error here. */
+	if (pp_policy_read(copy, &policy) < 0) {
+		int err = errno;
+
+		free(copy);
+		errno = err;
+		return -1;
+	}
+	if (!policy.found) {
+		free(copy);
+		return pp_fail(ENOENT, "policy file %s does not exist",
+			       PP_ESC(path, esc));
+	}
+	pp_policy_free(&policy);
 	free(cfg->policy_path);
 	cfg->policy_path = copy;
 	return 0;

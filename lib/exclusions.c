@@ -14,6 +14,7 @@
 int pp_read_reserved_ports(const char *path, struct pp_portlist *out)
 {
 	struct pp_parse_error err;
+	char esc[160];
 	size_t len;
 	char *text;
 	int rc;
@@ -25,8 +26,8 @@ int pp_read_reserved_ports(const char *path, struct pp_portlist *out)
 	/* The kernel accepts 0 in this list; it is never a candidate. */
 	rc = pp_parse_port_list(text, len, true, out, &err);
 	if (rc < 0 && errno == EINVAL)
-		pp_fail(EINVAL, "%s: %s at offset %zu", path, err.why,
-			err.offset);
+		pp_fail(EINVAL, "%s: %s at offset %zu", PP_ESC(path, esc),
+			err.why, err.offset);
 	free(text);
 	return rc;
 }
@@ -38,8 +39,13 @@ struct services_query {
 	size_t size;
 };
 
-static int services_line(char *line, const char *path, unsigned lineno,
-			 struct pp_portlist *out, struct services_query *q)
+/*
+ * 0 for a line read (or blank), 1 for a malformed line.  /etc/services is
+ * not the library's file: as glibc's getservent() does, a line it cannot
+ * read is skipped, never fatal, so one bad line stops no daemon.
+ */
+static int services_line(char *line, struct pp_portlist *out,
+			 struct services_query *q)
 {
 	char *save, *name, *entry, *slash, *end;
 	unsigned long port;
@@ -50,30 +56,29 @@ static int services_line(char *line, const char *path, unsigned lineno,
 		return 0;
 	entry = strtok_r(NULL, " \t\r", &save);
 	if (!entry)
-		return pp_fail(EINVAL, "%s:%u: service \"%s\" has no "
-			       "port/protocol", path, lineno, name);
+		return 1;
 	slash = strchr(entry, '/');
 	if (!slash || slash == entry || !slash[1])
-		return pp_fail(EINVAL, "%s:%u: \"%s\" is not port/protocol",
-			       path, lineno, entry);
+		return 1;
 	errno = 0;
 	port = strtoul(entry, &end, 10);
 	if (end != slash || entry[0] < '0' || entry[0] > '9' || port > 65535)
-		return pp_fail(EINVAL, "%s:%u: \"%s\" does not start with a "
-			       "port number 0-65535", path, lineno, entry);
+		return 1;
 	if (strcmp(slash + 1, "udp") != 0 || port == 0)
 		return 0;
 	if (port == q->port && q->name && !q->name[0])
-		snprintf(q->name, q->size, "%s", name);
-	return pp_portlist_add(out, (unsigned)port, (unsigned)port);
+		pp_escape(name, strlen(name), q->name, q->size);
+	return pp_portlist_append(out, (unsigned)port, (unsigned)port) < 0 ?
+	       -1 : 0;
 }
 
-int pp_read_services(const char *path, struct pp_portlist *out,
-		     unsigned name_port, char *name, size_t name_size)
+int pp_read_services_counted(const char *path, struct pp_portlist *out,
+			     unsigned name_port, char *name, size_t name_size,
+			     unsigned long *skipped)
 {
 	struct services_query q = { name_port, name, name_size };
 	struct pp_portlist found = { 0 };
-	unsigned lineno = 0;
+	unsigned long bad = 0;
 	char *text, *line, *next;
 	size_t len;
 	int rc = 0;
@@ -82,18 +87,31 @@ int pp_read_services(const char *path, struct pp_portlist *out,
 		return -1;
 	if (!text)
 		return 0;
-	for (line = text; line && rc == 0; line = next) {
+	for (line = text; line && rc >= 0; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		lineno++;
-		rc = services_line(line, path, lineno, &found, &q);
+		rc = services_line(line, &found, &q);
+		if (rc > 0)
+			bad++;
 	}
-	if (rc == 0)
+	if (rc >= 0) {
+		/* Appended in file order, sorted once: n log n. */
+		pp_portlist_normalize(&found);
 		rc = pp_portlist_merge(out, &found);
+	}
 	pp_portlist_free(&found);
 	free(text);
+	if (rc == 0 && skipped)
+		*skipped = bad;
 	return rc;
+}
+
+int pp_read_services(const char *path, struct pp_portlist *out,
+		     unsigned name_port, char *name, size_t name_size)
+{
+	return pp_read_services_counted(path, out, name_port, name, name_size,
+					NULL);
 }
 
 static int load_well_known(struct pp_portlist *out)
@@ -132,9 +150,9 @@ int pp_exclusions_load(const struct portpool_config *cfg,
 	    load_well_known(&ex->src[PORTPOOL_SOURCE_WELL_KNOWN]) < 0)
 		goto fail;
 	if (!(cfg->flags & PORTPOOL_NO_ETC_SERVICES) &&
-	    pp_read_services(cfg->path[PP_PATH_SERVICES],
-			     &ex->src[PORTPOOL_SOURCE_ETC_SERVICES], 0, NULL,
-			     0) < 0)
+	    pp_read_services_counted(cfg->path[PP_PATH_SERVICES],
+				     &ex->src[PORTPOOL_SOURCE_ETC_SERVICES], 0,
+				     NULL, 0, &ex->services_skipped) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -181,6 +199,7 @@ int pp_candidates_build(const struct portpool_config *cfg,
 	cand->range_from_policy = cfg->range_source == PP_RANGE_UNSET &&
 		(ex.policy.range_source != PP_RANGE_UNSET ||
 		 ex.policy.max_user_port);
+	cand->services_skipped = ex.services_skipped;
 	cand->size = cfg->size_set || !ex.policy.pool_size ? cfg->size :
 		     ex.policy.pool_size;
 	pp_exclusions_free(&ex);

@@ -10,30 +10,109 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 
+static const char *file_type(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * The checks made on the open file before a byte is read: what it is,
+ * who may have written it, how big it is.
+ */
+static int check_open_file(int fd, const char *path, size_t max,
+			   unsigned flags)
+{
+	char esc[160], size[32];
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return pp_fail(errno, "cannot stat %s: %s", PP_ESC(path, esc),
+			       strerror(errno));
+	/*
+	 * A FIFO would block every call for ever, a device could be read
+	 * without end; /proc files are regular.  Refused at once.
+	 */
+	if (!S_ISREG(st.st_mode))
+		return pp_fail(S_ISDIR(st.st_mode) ? EISDIR : EINVAL,
+			       "%s is %s, not a regular file: refusing to "
+			       "read it", PP_ESC(path, esc),
+			       file_type(st.st_mode));
+	/*
+	 * The policy sets every pool's entropy: only root (or the program's
+	 * own user, as tests run) may have written it, as sshd's
+	 * StrictModes demands of its files.
+	 */
+	if ((flags & PP_READ_STRICT_OWNER) && st.st_uid != 0 &&
+	    st.st_uid != geteuid())
+		return pp_fail(EPERM, "policy file %s is owned by uid %lu "
+			       "(mode %04o), not by root or uid %lu: "
+			       "refusing it", PP_ESC(path, esc),
+			       (unsigned long)st.st_uid,
+			       (unsigned)(st.st_mode & 07777),
+			       (unsigned long)geteuid());
+	if ((flags & PP_READ_STRICT_OWNER) && (st.st_mode & 022))
+		return pp_fail(EPERM, "policy file %s (owner uid %lu) has "
+			       "mode %04o: writable by %s, refusing it",
+			       PP_ESC(path, esc), (unsigned long)st.st_uid,
+			       (unsigned)(st.st_mode & 07777),
+			       (st.st_mode & 020) ? "group" : "others");
+	/* /proc files say 0 here: those are caught while reading. */
+	if (st.st_size > 0 && (unsigned long long)st.st_size > max)
+		return pp_fail(EINVAL, "%s is %s bytes, larger than %zu bytes: "
+			       "refusing to read it", PP_ESC(path, esc),
+			       pp_grouped((unsigned long)st.st_size, size),
+			       max);
+	return 0;
+}
+
 int pp_read_hostfile(const char *path, size_t max, char **text,
 		     size_t *len)
 {
+	return pp_read_file(path, max, 0, text, len);
+}
+
+int pp_read_file(const char *path, size_t max, unsigned flags, char **text,
+		 size_t *len)
+{
 	size_t cap = 1024, used = 0;
+	char esc[160];
 	char *buf;
 	int fd, err;
 
 	*text = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Never wait: a FIFO opens at once and is refused just below. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return pp_fail(errno, "cannot open %s: %s", path,
+		return pp_fail(errno, "cannot open %s: %s", PP_ESC(path, esc),
 			       strerror(errno));
+	}
+	if (check_open_file(fd, path, max, flags) < 0) {
+		pp_close_keep_errno(fd);
+		return -1;
 	}
 	buf = malloc(cap);
 	if (!buf) {
 		pp_close_keep_errno(fd);
-		return pp_fail(ENOMEM, "out of memory reading %s", path);
+		return pp_fail(ENOMEM, "out of memory reading %s",
+			       PP_ESC(path, esc));
 	}
 	for (;;) {
 		ssize_t got;
@@ -44,7 +123,7 @@ int pp_read_hostfile(const char *path, size_t max, char **text,
 			grown = realloc(buf, cap * 2);
 			if (!grown) {
 				err = pp_fail(ENOMEM, "out of memory reading "
-					      "%s", path);
+					      "%s", PP_ESC(path, esc));
 				goto out;
 			}
 			buf = grown;
@@ -54,7 +133,8 @@ int pp_read_hostfile(const char *path, size_t max, char **text,
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
-			err = pp_fail(errno, "cannot read %s: %s", path,
+			err = pp_fail(errno, "cannot read %s: %s",
+				      PP_ESC(path, esc),
 				      strerror(errno));
 			goto out;
 		}
@@ -64,7 +144,8 @@ int pp_read_hostfile(const char *path, size_t max, char **text,
 		/* Stop at the limit: never read a huge file whole. */
 		if (used > max) {
 			err = pp_fail(EINVAL, "%s is larger than %zu bytes: "
-				      "refusing to read it", path, max);
+				      "refusing to read it", PP_ESC(path, esc),
+				      max);
 			goto out;
 		}
 	}
@@ -81,7 +162,8 @@ int pp_read_hostfile(const char *path, size_t max, char **text,
 		for (const char *c = buf; c < nul; c++)
 			line += *c == '\n';
 		pp_fail(EINVAL, "%s:%u: a NUL byte (at byte %zu): the file "
-			"must be text", path, line, (size_t)(nul - buf));
+			"must be text", PP_ESC(path, esc), line,
+			(size_t)(nul - buf));
 		free(buf);
 		return -1;
 	}

@@ -26,6 +26,17 @@ int pp_fail(int err, const char *fmt, ...) PP_PRINTF(2, 3);
 void *pp_fail_null(int err, const char *fmt, ...) PP_PRINTF(2, 3);
 /* "12,345": numbers in sentences are grouped as admins read them. */
 const char *pp_grouped(unsigned long n, char buf[static 32]);
+/*
+ * Input echoed into a sentence, as one line of printable text: \n, \t,
+ * \r, \\ and \" as in C, every other control byte (and each byte of
+ * invalid UTF-8, C1 controls, U+2028 and U+2029) as \xHH; valid UTF-8
+ * text is kept.  A cut ends in "..." at a whole escape.  Returns the
+ * length written; out is always terminated (size > 0).
+ */
+size_t pp_escape(const char *in, size_t len, char *out, size_t size);
+/* pp_escape() of a C string, returning buf, for use in a format. */
+const char *pp_esc(const char *s, char *buf, size_t size);
+#define PP_ESC(s, buf) pp_esc((s), (buf), sizeof(buf))
 
 /*
  * portlist.c: a set of ports as sorted, disjoint, non-adjacent spans.
@@ -46,6 +57,14 @@ struct pp_portlist {
 void pp_portlist_free(struct pp_portlist *list);
 int pp_portlist_add(struct pp_portlist *list, unsigned first, unsigned last);
 int pp_portlist_merge(struct pp_portlist *dst, const struct pp_portlist *src);
+/*
+ * Building a list from many spans in any order: append each (the list is
+ * then unsorted), and normalize once, n log n.  pp_portlist_add() keeps
+ * the list sorted at every step, which is linear per insertion.
+ */
+int pp_portlist_append(struct pp_portlist *list, unsigned first,
+		       unsigned last);
+void pp_portlist_normalize(struct pp_portlist *list);
 int pp_portlist_copy(struct pp_portlist *dst, const struct pp_portlist *src);
 bool pp_portlist_contains(const struct pp_portlist *list, unsigned port);
 unsigned long pp_portlist_count(const struct pp_portlist *list);
@@ -79,6 +98,15 @@ int pp_parse_port_range(const char *text, size_t len, uint16_t *first,
  */
 int pp_read_hostfile(const char *path, size_t max, char **text,
 		     size_t *len);
+/*
+ * The same with flags.  Every file is opened so that it cannot block and
+ * refused unless it is a regular file; PP_READ_STRICT_OWNER also refuses
+ * (EPERM) a file owned by anyone but root or the effective user, or
+ * writable by group or others.
+ */
+#define PP_READ_STRICT_OWNER 1u
+int pp_read_file(const char *path, size_t max, unsigned flags, char **text,
+		 size_t *len);
 
 /* bitmap.c: one bit per port, for the candidate and free sets. */
 struct pp_bitmap {
@@ -191,7 +219,7 @@ struct portpool_config {
 	unsigned int flags;
 	bool size_set;			/* else the policy's, else default */
 	struct pp_portlist reserved;	/* the caller's reservations */
-	char *policy_path;		/* NULL: $PORTPOOL_CONF or default */
+	char *policy_path;		/* the program's file, absolute */
 	const char *path[PP_PATH_COUNT];
 };
 
@@ -207,36 +235,49 @@ void pp_config_release(struct portpool_config *cfg);
  * policy.c: the host policy file, portpool.conf(5).  Its reservations
  * keep the line that made them, so "why is P excluded" can point there.
  */
-#define PP_POLICY_DEFAULT_PATH "/etc/portpool.conf"
 #define PP_POLICY_MAX_BYTES ((size_t)64 * 1024)
+
+/* The directory of portpool.conf and portpool.conf.d: the sysconfdir. */
+extern const char *pp_policy_dir;
 
 struct pp_policy_entry {
 	uint16_t first;
 	uint16_t last;
 	unsigned line;
+	const char *file;			/* one of files[] */
 };
 
+/*
+ * Every layer read, merged: the host's file, its drop-ins and the
+ * program's file.  A scalar key holds the value of the last file that
+ * set it, with that file's name and line.
+ */
 struct pp_policy {
-	const char *path;
-	bool found;
+	const char *path;			/* the last file found */
+	bool found;				/* any file at all */
 	enum pp_range_source range_source;	/* UNSET: no range key */
 	uint16_t range_first, range_last;
 	unsigned range_line;
 	unsigned max_user_port, max_user_port_line;
 	unsigned pool_size, pool_size_line;
 	struct pp_portlist reserved;
-	struct pp_policy_entry *entry;		/* in file order */
+	struct pp_policy_entry *entry;		/* in reading order */
 	size_t nentry;
+	const char *range_file, *max_user_port_file, *pool_size_file;
+	char **files;				/* owned copies of the paths */
+	size_t nfiles;
 };
 
-const char *pp_policy_path(const struct portpool_config *cfg);
 /* text: len bytes and a NUL, none inside (pp_read_hostfile refuses one). */
 int pp_policy_parse(const char *path, char *text, size_t len,
 		    struct pp_policy *policy);
+/* Every layer of cfg's policy: the host's and the program's file. */
 int pp_policy_load(const struct portpool_config *cfg,
 		   struct pp_policy *policy);
-/* A missing file is an empty policy: policy->found says which. */
+/* One file alone.  A missing file is an empty policy: policy->found. */
 int pp_policy_read(const char *path, struct pp_policy *policy);
+/* One more layer onto a policy. */
+int pp_policy_add_file(struct pp_policy *policy, const char *path);
 void pp_policy_free(struct pp_policy *policy);
 
 /*
@@ -258,6 +299,7 @@ struct pp_exclusions {
 	struct pp_policy policy;	/* its reserved list is src[POLICY] */
 	/* by enum portpool_source; the RANGE slot stays empty */
 	struct pp_portlist src[PORTPOOL_SOURCE_COUNT];
+	unsigned long services_skipped;	/* malformed /etc/services lines */
 };
 
 int pp_exclusions_load(const struct portpool_config *cfg,
@@ -270,6 +312,13 @@ int pp_read_reserved_ports(const char *path, struct pp_portlist *out);
 /* With name_port, the first udp service name on that port goes to name. */
 int pp_read_services(const char *path, struct pp_portlist *out,
 		     unsigned name_port, char *name, size_t name_size);
+/*
+ * The same, counting in *skipped (if not NULL) the malformed lines it
+ * skipped, as getservent() skips them.  The name is escaped.
+ */
+int pp_read_services_counted(const char *path, struct pp_portlist *out,
+			     unsigned name_port, char *name, size_t name_size,
+			     unsigned long *skipped);
 
 struct pp_candidates {
 	uint16_t first;
@@ -280,6 +329,7 @@ struct pp_candidates {
 	const char *range_source;	/* "maxuserport", "system", ... */
 	bool range_from_policy;		/* the policy file chose the range */
 	unsigned size;			/* program's, policy's or 2500 */
+	unsigned long services_skipped;	/* malformed /etc/services lines */
 	struct pp_bitmap set;
 };
 

@@ -94,11 +94,13 @@ int pp_parse_port_list(const char *text, size_t len, bool allow_zero,
 			       "space)");
 			goto bad;
 		}
-		if (pp_portlist_add(&parsed, first, last) < 0) {
+		if (pp_portlist_append(&parsed, first, last) < 0) {
 			pp_portlist_free(&parsed);
 			return -1;
 		}
 	}
+	/* Sorted once at the end: n log n whatever the input order. */
+	pp_portlist_normalize(&parsed);
 	if (pp_portlist_merge(out, &parsed) < 0) {
 		pp_portlist_free(&parsed);
 		return -1;

@@ -36,6 +36,27 @@ static int reserve_room(struct pp_portlist *list, size_t need)
 }
 
 /*
+ * Add [first, last] after every span of a sorted list whose first port is
+ * at most first: it joins the last span if it overlaps or touches it.
+ * The room must be there.  Writing behind the reading position is safe,
+ * so normalizing works in place.
+ */
+static void append_span(struct pp_portlist *list, unsigned first,
+			unsigned last)
+{
+	struct pp_span *tail = list->n ? &list->span[list->n - 1] : NULL;
+
+	if (tail && first <= tail->last + 1u) {
+		if (last > tail->last)
+			tail->last = (uint16_t)last;
+		return;
+	}
+	list->span[list->n].first = (uint16_t)first;
+	list->span[list->n].last = (uint16_t)last;
+	list->n++;
+}
+
+/*
  * Insert [first, last] keeping the spans sorted and disjoint: every span
  * that overlaps or touches the new one is swallowed by it.
  */
@@ -78,23 +99,63 @@ int pp_portlist_add(struct pp_portlist *list, unsigned first, unsigned last)
 	return 0;
 }
 
-/* All or nothing: on failure dst is as it was. */
+/*
+ * All or nothing: on failure dst is as it was.  One pass over both sorted
+ * lists, so that merging is linear whatever their sizes.
+ */
 int pp_portlist_merge(struct pp_portlist *dst, const struct pp_portlist *src)
 {
 	struct pp_portlist work = { 0 };
+	size_t i = 0, j = 0;
 
-	if (pp_portlist_copy(&work, dst) < 0)
+	if (!src->n)
+		return 0;
+	/* src->n > 0, so this allocates: work.span is never NULL after. */
+	if (reserve_room(&work, dst->n + src->n) < 0 || !work.span)
 		return -1;
-	if (reserve_room(&work, dst->n + src->n) < 0) {
-		pp_portlist_free(&work);
-		return -1;
+	while (i < dst->n || j < src->n) {
+		const struct pp_span *next;
+
+		if (j == src->n ||
+		    (i < dst->n && dst->span[i].first <= src->span[j].first))
+			next = &dst->span[i++];
+		else
+			next = &src->span[j++];
+		append_span(&work, next->first, next->last);
 	}
-	/* The room is there, so these adds cannot fail. */
-	for (size_t i = 0; i < src->n; i++)
-		pp_portlist_add(&work, src->span[i].first, src->span[i].last);
 	pp_portlist_free(dst);
 	*dst = work;
 	return 0;
+}
+
+int pp_portlist_append(struct pp_portlist *list, unsigned first,
+		       unsigned last)
+{
+	if (reserve_room(list, list->n + 1) < 0)
+		return -1;
+	list->span[list->n].first = (uint16_t)first;
+	list->span[list->n].last = (uint16_t)last;
+	list->n++;
+	return 0;
+}
+
+static int by_first(const void *a, const void *b)
+{
+	const struct pp_span *x = a, *y = b;
+
+	return (int)x->first - (int)y->first;
+}
+
+void pp_portlist_normalize(struct pp_portlist *list)
+{
+	size_t n = list->n;
+
+	if (!n)
+		return;		/* span may be NULL: qsort must not see it */
+	qsort(list->span, n, sizeof(*list->span), by_first);
+	list->n = 0;
+	for (size_t i = 0; i < n; i++)
+		append_span(list, list->span[i].first, list->span[i].last);
 }
 
 int pp_portlist_copy(struct pp_portlist *dst, const struct pp_portlist *src)

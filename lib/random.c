@@ -5,8 +5,9 @@
  * kernel output and hands it out two bytes at a time, wiping what it
  * hands out.  The page is marked MADV_WIPEONFORK: a child sees it zeroed,
  * which reads as "empty", and refills from the kernel instead of
- * replaying the parent's draws.  Where the kernel cannot wipe on fork the
- * buffer is not used at all.
+ * replaying the parent's draws; and MADV_DONTDUMP, so that a core dump
+ * holds no future draw.  Where the kernel cannot do both, the buffer
+ * is not used at all.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -56,6 +57,16 @@ struct pp_rng *pp_rng_new(void)
 				    "buffer: %s", strerror(errno));
 #ifdef MADV_WIPEONFORK
 	if (madvise(rng, PP_RNG_MAP_BYTES, MADV_WIPEONFORK) != 0)
+		rng->unbuffered = true;
+#else
+	rng->unbuffered = true;
+#endif
+	/*
+	 * Nor may a core dump hold the draws still to come: with them, who
+	 * reads the core knows the ports the pool will rotate to.
+	 */
+#ifdef MADV_DONTDUMP
+	if (madvise(rng, PP_RNG_MAP_BYTES, MADV_DONTDUMP) != 0)
 		rng->unbuffered = true;
 #else
 	rng->unbuffered = true;

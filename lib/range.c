@@ -18,6 +18,7 @@
 int pp_system_range(const char *path, uint16_t *first, uint16_t *last)
 {
 	struct pp_parse_error err;
+	char esc[160];
 	size_t len;
 	char *text;
 
@@ -25,11 +26,11 @@ int pp_system_range(const char *path, uint16_t *first, uint16_t *last)
 		return -1;
 	if (!text)
 		return pp_fail(ENOENT, "the system port range is unknown: %s "
-			       "does not exist", path);
+			       "does not exist", PP_ESC(path, esc));
 	if (pp_parse_port_range(text, len, first, last, &err) < 0) {
 		free(text);
-		return pp_fail(EINVAL, "%s: %s at offset %zu", path, err.why,
-			       err.offset);
+		return pp_fail(EINVAL, "%s: %s at offset %zu",
+			       PP_ESC(path, esc), err.why, err.offset);
 	}
 	free(text);
 	return 0;

@@ -193,8 +193,11 @@ printf 'reserved_ports = 4500\n' >"$pol"
 json_ok "$dir/j" ||
 	fail "--json with a quoted path is not JSON: $(cat "$dir/j")"
 why=$(json_get "$dir/j" 'd["port"]["why"]')
+# The library's sentence shows the path escaped (one printable line):
+# the JSON string must carry that sentence as it is.
+pol_escaped="$dir/po\\\"l\\\\i\\tcy.conf"
 case $why in
-*"$pol"*) ;;
+*"$pol_escaped"*) ;;
 *) fail "the path did not survive the JSON: $why" ;;
 esac
 # A failed --open prints nothing to stdout, JSON or not.

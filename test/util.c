@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -156,8 +157,16 @@ const char *pp_test_fixture(const char *name)
 	static char path[4096];
 	const char *dir = getenv("PORTPOOL_FIXTURES");
 
+	struct stat st;
+
 	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "test/fixtures",
 		 name);
+	/*
+	 * The library refuses a policy file writable by group or others;
+	 * a checkout made under umask 002 gives fixtures mode 0664.
+	 */
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 022))
+		chmod(path, st.st_mode & 0755);
 	return path;
 }
 

@@ -173,9 +173,9 @@ uint64_t deny_inputs_digest(void)
 	if (conf && *conf) {
 		h = mix_stat(h, conf);
 	} else {
-		h = mix_stat(h, PORTPOOL_POLICY_FILE);
-		h = mix_stat(h, PORTPOOL_POLICY_FILE ".d");
-		dir = opendir(PORTPOOL_POLICY_FILE ".d");
+		h = mix_stat(h, DENYSET_POLICY_FILE);
+		h = mix_stat(h, DENYSET_POLICY_FILE ".d");
+		dir = opendir(DENYSET_POLICY_FILE ".d");
 		while (dir) {
 			struct dirent *e = readdir(dir);
 			char path[512];
@@ -185,7 +185,7 @@ uint64_t deny_inputs_digest(void)
 			if (e->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "%s.d/%s",
-				 PORTPOOL_POLICY_FILE, e->d_name);
+				 DENYSET_POLICY_FILE, e->d_name);
 			h = mix_stat(h, path);
 		}
 		if (dir)

@@ -8,6 +8,12 @@
 
 #include <stdint.h>
 
+/*
+ * The host policy file as this build's library reads it: the Makefile
+ * passes the build's sysconfdir, the one place that names it.
+ */
+#define DENYSET_POLICY_FILE PP_SYSCONFDIR "/portpool.conf"
+
 #define DENY_WORDS 1024		/* 65,536 bits */
 
 /* Sources, as bits 1u << PORTPOOL_SOURCE_*; the default is these two. */

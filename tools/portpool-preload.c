@@ -53,7 +53,7 @@ static int policy_seen;
 static int policy_gone(void)
 {
 	const char *conf = secure_getenv("PORTPOOL_CONF");
-	int here = access(conf && *conf ? conf : PORTPOOL_POLICY_FILE,
+	int here = access(conf && *conf ? conf : DENYSET_POLICY_FILE,
 			  F_OK) == 0;
 
 	policy_seen |= here;

@@ -43,6 +43,7 @@ static void check_policy(const struct pp_policy *policy)
 
 		FUZZ_CHECK(e->first >= 1 && e->first <= e->last);
 		FUZZ_CHECK(e->line >= 1);
+		FUZZ_CHECK(e->file == policy->path);
 		FUZZ_CHECK(i == 0 || e->line >= policy->entry[i - 1].line);
 		FUZZ_CHECK(pp_portlist_contains(&policy->reserved, e->first));
 		FUZZ_CHECK(pp_portlist_contains(&policy->reserved, e->last));
@@ -77,6 +78,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Every sentence about the file names it. */
 		FUZZ_CHECK(errno != EINVAL ||
 			   strncmp(portpool_error(), "fuzz.conf:", 10) == 0);
+		/* ... on one line of printable text, whatever the input. */
+		for (const char *c = portpool_error(); *c; c++)
+			FUZZ_CHECK((unsigned char)*c >= 0x20 && *c != 0x7f);
 	}
 	pp_policy_free(&policy);
 	FUZZ_CHECK(!policy.entry && !policy.reserved.span);
