@@ -144,6 +144,17 @@ int portpool_config_set_flags(struct portpool_config *cfg,
 int portpool_config_set_policy_file(struct portpool_config *cfg,
 				    const char *path);
 
+/*
+ * Called for every new member socket (open, rotate, refresh, release),
+ * after the library's own options and before bind(): the place for
+ * SO_RCVBUF, SO_MARK, SO_BINDTODEVICE, IP_RECVERR, DSCP.  0 goes on; -1
+ * with errno set fails the whole call, which then changes nothing.  See
+ * portpool_config_set_socket_hook(3).
+ */
+typedef int (*portpool_socket_hook)(int fd, int family, void *arg);
+int portpool_config_set_socket_hook(struct portpool_config *cfg,
+				    portpool_socket_hook hook, void *arg);
+
 /* Questions answered without binding anything; cfg NULL means defaults. */
 int portpool_effective_range(const struct portpool_config *cfg,
 			     uint16_t *first, uint16_t *last);
@@ -168,6 +179,9 @@ int portpool_pick(struct portpool *pool);
 int portpool_rotate(struct portpool *pool, size_t index);
 int portpool_refresh(struct portpool *pool);
 int portpool_release_port(struct portpool *pool, uint16_t port);
+/* The members the last successful rotate, refresh or release replaced. */
+size_t portpool_moved(const struct portpool *pool, size_t *index,
+		      size_t max);
 int portpool_stats(const struct portpool *pool, struct portpool_stats *stats);
 
 /* This thread's last failure, as a sentence. */

@@ -193,6 +193,8 @@ struct portpool_config {
 	struct pp_portlist reserved;	/* the caller's reservations */
 	char *policy_path;		/* NULL: $PORTPOOL_CONF or default */
 	const char *path[PP_PATH_COUNT];
+	portpool_socket_hook hook;	/* NULL: none */
+	void *hook_arg;
 };
 
 void pp_config_init(struct portpool_config *cfg);

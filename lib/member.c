@@ -58,6 +58,38 @@ static int omit_pmtu_discovery(int fd, int family)
 }
 #endif
 
+/*
+ * The caller's socket hook, after the library's options and before
+ * bind(), so that what it sets holds on every member, rotated and
+ * refreshed ones too.  A hook that says -1 without errno still fails:
+ * ECANCELED then, since something has to tell the caller why.
+ */
+static int run_hook(const struct portpool_config *cfg, int fd)
+{
+	int rc, err;
+
+	errno = 0;
+	rc = cfg->hook(fd, cfg->family, cfg->hook_arg);
+	if (rc == 0)
+		return 0;
+	err = errno ? errno : ECANCELED;
+	return pp_fail(err, "the socket hook refused a new %s member socket "
+		       "(it returned %d): %s", family_name(cfg->family), rc,
+		       strerror(err));
+}
+
+PP_EXPORT int portpool_config_set_socket_hook(struct portpool_config *cfg,
+					      portpool_socket_hook hook,
+					      void *arg)
+{
+	if (!cfg)
+		return pp_fail(EINVAL, "portpool_config_set_socket_hook: the "
+			       "config is NULL");
+	cfg->hook = hook;
+	cfg->hook_arg = hook ? arg : NULL;
+	return 0;
+}
+
 /* A new member socket, configured but not bound yet. */
 int pp_member_socket(const struct portpool_config *cfg, int *fd_out)
 {
@@ -77,6 +109,11 @@ int pp_member_socket(const struct portpool_config *cfg, int *fd_out)
 	}
 	if (!(cfg->flags & PORTPOOL_NO_PMTUDISC_OMIT) &&
 	    omit_pmtu_discovery(fd, cfg->family) < 0) {
+		pp_close_keep_errno(fd);
+		return -1;
+	}
+	/* One test of a pointer when no hook is set: nothing to measure. */
+	if (cfg->hook && run_hook(cfg, fd) < 0) {
 		pp_close_keep_errno(fd);
 		return -1;
 	}

@@ -95,6 +95,7 @@ static struct portpool *open_fail(struct portpool *pool, size_t bound)
 	if (pool->member)
 		pp_pool_close_fds(pool->member, bound);
 	free(pool->member);
+	free(pool->moved);
 	pp_rng_free(pool->rng);
 	pp_config_release(&pool->cfg);
 	free(pool);
@@ -240,7 +241,9 @@ PP_EXPORT struct portpool *portpool_open(const struct portpool_config *cfg)
 	    fit_size(pool, pool->cand.size) < 0)
 		return open_fail(pool, 0);
 	pool->member = calloc(pool->size, sizeof(*pool->member));
-	if (!pool->member) {
+	/* Room for every index up front: a move cannot fail on memory. */
+	pool->moved = calloc(pool->size, sizeof(*pool->moved));
+	if (!pool->member || !pool->moved) {
 		pp_fail(ENOMEM, "out of memory for a pool of %zu", pool->size);
 		return open_fail(pool, 0);
 	}
@@ -261,6 +264,7 @@ PP_EXPORT void portpool_close(struct portpool *pool)
 		return;
 	pp_pool_close_fds(pool->member, pool->size);
 	free(pool->member);
+	free(pool->moved);
 	pp_rng_free(pool->rng);
 	pp_config_release(&pool->cfg);
 	free(pool);

@@ -20,6 +20,8 @@ struct portpool {
 	struct pp_member *member;
 	struct portpool_stats stats;	/* the counters; the rest is derived */
 	struct pp_nofile_undo nofile;	/* a raise to take back on failure */
+	size_t *moved;			/* portpool_moved(): size slots */
+	size_t nmoved;
 };
 
 /*

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "pool.h"
@@ -48,6 +49,8 @@ static int move_member(struct portpool *pool, size_t index, bool keep_old,
 		*m = fresh;
 		if (busy)
 			pp_pool_rebuild_free(pool);
+		pool->moved[0] = index;
+		pool->nmoved = 1;
 		return 0;
 	}
 	err = errno;
@@ -100,6 +103,8 @@ PP_EXPORT int portpool_release_port(struct portpool *pool, uint16_t port)
 		}
 	}
 	pp_portlist_free(&saved);
+	if (holder == pool->size)
+		pool->nmoved = 0;	/* a success that moved nobody */
 	pool->stats.releases++;
 	if (pp_bitmap_test(&pool->cand.set, port)) {
 		pp_bitmap_clear(&pool->cand.set, port);
@@ -202,7 +207,9 @@ PP_EXPORT int portpool_refresh(struct portpool *pool)
 
 		close(m->fd);
 		*m = w->fresh[n];
+		pool->moved[n] = w->index[n];	/* ascending, as found */
 	}
+	pool->nmoved = w->nmove;
 	pool->cand = w->cand;
 	pp_pool_rebuild_free(pool);
 	moved = w->nmove;
@@ -215,4 +222,26 @@ fail:
 	pp_nofile_restore(&w->nofile);
 	refresh_work_free(w);
 	return -1;
+}
+
+/*
+ * The members the last successful move replaced.  Returns how many there
+ * are even when `max` is smaller, so that a caller can size its array;
+ * a failed call left the list as it was, like everything else.
+ */
+PP_EXPORT size_t portpool_moved(const struct portpool *pool, size_t *index,
+				size_t max)
+{
+	size_t n;
+
+	if (!pool) {
+		pp_fail(EINVAL, "portpool_moved: the pool is NULL");
+		return 0;
+	}
+	if (!index)
+		max = 0;
+	n = pool->nmoved < max ? pool->nmoved : max;
+	if (n)
+		memcpy(index, pool->moved, n * sizeof(*index));
+	return pool->nmoved;
 }
