@@ -7,8 +7,11 @@
 #   make install         PREFIX, DESTDIR, libdir, includedir, mandir
 #   make uninstall       removes exactly what install put there
 
-VERSION   := 0.1.0
-SOVERSION := 0
+# The version, in this one place: test/check-version.sh (make check) fails
+# when the header, the symbol map or the pkg-config file say otherwise.
+# SOVERSION is the major number: it changes only with an incompatible ABI.
+VERSION   := 1.0.0
+SOVERSION := $(firstword $(subst ., ,$(VERSION)))
 
 PREFIX     ?= /usr/local
 libdir     ?= $(PREFIX)/lib
@@ -19,7 +22,8 @@ pkgconfigdir ?= $(libdir)/pkgconfig
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wformat=2 -Wvla
-CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude $(CPPFLAGS)
+# 64-bit off_t, stat and rlim_t on 32-bit hosts too.
+CPPFLAGS_ALL := -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude $(CPPFLAGS)
 CFLAGS_ALL := -std=c11 $(WARNINGS) -fPIC -fvisibility=hidden $(CFLAGS)
 
 B := build
@@ -68,7 +72,7 @@ $(B)/test/%: test/%.c $(TEST_UTIL) $(STATIC)
 
 # The fault-injection test fails the library's system calls on purpose.
 $(B)/test/test_faults: TEST_LDFLAGS = $(foreach f,socket bind close \
-	setsockopt getrandom open read,-Wl,--wrap=$(f))
+	setsockopt getrandom open open64 read,-Wl,--wrap=$(f))
 
 # The benchmark needs no cmocka and no test/util.o.
 $(B)/test/bench: test/bench.c $(STATIC)
@@ -166,9 +170,11 @@ lint:
 check-deps:
 	@sh test/deps.sh
 
-check: check-deps all $(TESTS) $(FUZZ_REPLAY)
+check: check-deps all $(TESTS) $(FUZZ_REPLAY) $(B)/libportpool.pc
 	@sh test/run.sh $(TESTS) $(FUZZ_CHECKS) \
 		"sh test/check-man.sh $(SHARED) $(MAN_PAGES)" \
+		"sh test/check-version.sh $(VERSION) $(SHARED) \
+			$(B)/libportpool.pc" \
 		"sh test/check-install.sh" "sh test/e2e.sh"
 
 # Made at install time, so that it names the PREFIX given there.
