@@ -166,6 +166,34 @@ lint:
 		-checks='$(subst $(eval) ,,$(TIDY_CHECKS))' $(LIB_SRC) -- \
 		$(CPPFLAGS_ALL) -std=c11 2>/dev/null
 
+# ABI: abi/libportpool.abi is the 1.0 interface as libabigail's abidw
+# reads it from a -g build of the shared library.  abi-check fails on any
+# change abidiff reports that abi/libportpool.abignore does not allow;
+# that file allows only fields appended to the structs the caller passes
+# with their size (portpool(3)).  Added functions are compatible and are
+# not reported (--no-added-syms).  abi-dump rewrites the dump: only when
+# the interface is meant to change (a new minor version adding symbols).
+ABI_DUMP := abi/libportpool.abi
+ABI_LIB  := $(B)/$(SONAME)
+
+abi-lib: $(SHARED)
+	@readelf -S $(ABI_LIB) | grep -q '\.debug_info' || { \
+		echo "abi: $(ABI_LIB) has no debug info: build with -g" >&2; \
+		exit 1; }
+
+abi-dump: abi-lib
+	abidw --no-corpus-path --headers-dir include --out-file $(ABI_DUMP) \
+		$(ABI_LIB)
+
+abi-check: abi-lib
+	@abidiff --no-added-syms --suppressions abi/libportpool.abignore \
+		--headers-dir2 include \
+		$(ABI_DUMP) $(ABI_LIB) >$(B)/abidiff.txt; rc=$$?; \
+	if [ $$rc -ne 0 ]; then cat $(B)/abidiff.txt; \
+		echo "abi-check: $(ABI_LIB) is not compatible with" \
+		     "$(ABI_DUMP) (abidiff exit $$rc)" >&2; exit 1; fi; \
+	echo "abi-check: $(ABI_LIB) keeps the ABI of $(ABI_DUMP)"
+
 # The packages the tests use, installed when missing (see test/deps.sh).
 check-deps:
 	@sh test/deps.sh
@@ -175,7 +203,8 @@ check: check-deps all $(TESTS) $(FUZZ_REPLAY) $(B)/libportpool.pc
 		"sh test/check-man.sh $(SHARED) $(MAN_PAGES)" \
 		"sh test/check-version.sh $(VERSION) $(SHARED) \
 			$(B)/libportpool.pc" \
-		"sh test/check-install.sh" "sh test/e2e.sh"
+		"sh test/check-install.sh" "sh test/e2e.sh" \
+		"sh test/check-dscp.sh $(B)"
 
 # Made at install time, so that it names the PREFIX given there.
 $(B)/libportpool.pc: libportpool.pc.in
@@ -222,5 +251,6 @@ clean:
 
 .PHONY: all bench demo check check-deps install uninstall clean \
 	test-programs check-asan check-valgrind check-tsan lint \
+	abi-lib abi-dump abi-check \
 	$(B)/libportpool.pc
 .DELETE_ON_ERROR:
