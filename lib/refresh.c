@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "pool.h"
@@ -49,7 +48,7 @@ static int move_member(struct portpool *pool, size_t index, bool keep_old,
 		*m = fresh;
 		if (busy)
 			pp_pool_rebuild_free(pool);
-		pool->moved[0] = index;
+		pool->moved[0] = (uint16_t)index;
 		pool->nmoved = 1;
 		return 0;
 	}
@@ -207,7 +206,7 @@ PP_EXPORT int portpool_refresh(struct portpool *pool)
 
 		close(m->fd);
 		*m = w->fresh[n];
-		pool->moved[n] = w->index[n];	/* ascending, as found */
+		pool->moved[n] = (uint16_t)w->index[n];	/* ascending */
 	}
 	pool->nmoved = w->nmove;
 	pool->cand = w->cand;
@@ -241,7 +240,7 @@ PP_EXPORT size_t portpool_moved(const struct portpool *pool, size_t *index,
 	if (!index)
 		max = 0;
 	n = pool->nmoved < max ? pool->nmoved : max;
-	if (n)
-		memcpy(index, pool->moved, n * sizeof(*index));
+	for (size_t i = 0; i < n; i++)
+		index[i] = pool->moved[i];
 	return pool->nmoved;
 }
