@@ -12,8 +12,11 @@
 #                        directories it made, if empty
 #   make dist            libportpool-VERSION.tar.gz from git (git archive)
 
-VERSION   := 0.1.0
-SOVERSION := 0
+# The version, in this one place: test/check-version.sh (make check) fails
+# when the header, the symbol map or the pkg-config file say otherwise.
+# SOVERSION is the major number: it changes only with an incompatible ABI.
+VERSION   := 1.0.0
+SOVERSION := $(firstword $(subst ., ,$(VERSION)))
 
 # The GNU names, which dh_auto_install and friends pass; PREFIX is the
 # older spelling of prefix.  sysconfdir is where the library looks for
@@ -39,7 +42,8 @@ PROJECT_URL ?= https://example.org/libportpool
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wformat=2 -Wvla
-CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude \
+# 64-bit off_t, stat and rlim_t on 32-bit hosts too.
+CPPFLAGS_ALL := -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude \
 		-DPP_SYSCONFDIR='"$(sysconfdir)"' $(CPPFLAGS)
 CFLAGS_ALL := -std=c11 $(WARNINGS) -fPIC -fvisibility=hidden $(CFLAGS)
 
@@ -102,7 +106,7 @@ $(B)/test/%: test/%.c $(TEST_UTIL) $(STATIC)
 
 # The fault-injection test fails the library's system calls on purpose.
 $(B)/test/test_faults: TEST_LDFLAGS = $(foreach f,socket bind close \
-	setsockopt getrandom open read,-Wl,--wrap=$(f))
+	setsockopt getrandom open open64 read,-Wl,--wrap=$(f))
 
 # The contract test counts the bytes memmove() shifts while lists build.
 $(B)/test/test_contract: TEST_LDFLAGS = -Wl,--wrap=memmove
@@ -210,6 +214,35 @@ lint:
 		-checks='$(subst $(eval) ,,$(TIDY_CHECKS))' $(LIB_SRC) -- \
 		$(CPPFLAGS_ALL) -std=c11 2>/dev/null
 
+# ABI: abi/libportpool.abi is the 1.0 interface as libabigail's abidw
+# reads it from a -g build of the shared library.  abi-check fails on any
+# change abidiff reports that abi/libportpool.abignore does not allow;
+# that file allows only fields appended to the structs the caller passes
+# with their size (portpool(3)).  Added functions are compatible and are
+# not reported (--no-added-syms).  abi-dump rewrites the dump: only when
+# the interface is meant to change (a new minor version adding symbols).
+ABI_DUMP := abi/libportpool.abi
+ABI_LIB  := $(B)/$(SONAME)
+
+abi-lib: $(SHARED)
+	@readelf -S $(ABI_LIB) | grep -q '\.debug_info' || { \
+		echo "abi: $(ABI_LIB) has no debug info: build with -g" >&2; \
+		exit 1; }
+
+abi-dump: abi-lib
+	abidw --no-corpus-path --no-comp-dir-path --headers-dir include \
+		--out-file $(ABI_DUMP) \
+		$(ABI_LIB)
+
+abi-check: abi-lib
+	@abidiff --no-added-syms --suppressions abi/libportpool.abignore \
+		--headers-dir2 include \
+		$(ABI_DUMP) $(ABI_LIB) >$(B)/abidiff.txt; rc=$$?; \
+	if [ $$rc -ne 0 ]; then cat $(B)/abidiff.txt; \
+		echo "abi-check: $(ABI_LIB) is not compatible with" \
+		     "$(ABI_DUMP) (abidiff exit $$rc)" >&2; exit 1; fi; \
+	echo "abi-check: $(ABI_LIB) keeps the ABI of $(ABI_DUMP)"
+
 # The packages the tests use, installed when missing (see test/deps.sh).
 # As an ordinary user it names what is missing in one line (exit 77), and
 # check leaves out the checks that need it: have = y if root (check-deps
@@ -224,9 +257,12 @@ CHECK_MAN := $(if $(call have,command -v mandoc),\
 CHECK_INSTALL := $(if $(call have,command -v pkg-config),\
 	"sh test/check-install.sh")
 
-check: check-deps all $(CHECK_TESTS) $(FUZZ_REPLAY)
+check: check-deps all $(CHECK_TESTS) $(FUZZ_REPLAY) $(B)/libportpool.pc
 	@sh test/run.sh $(CHECK_TESTS) $(FUZZ_CHECKS) $(CHECK_MAN) \
-		$(CHECK_INSTALL) "sh test/e2e.sh" "sh test/admin-e2e.sh"
+		"sh test/check-version.sh $(VERSION) $(SHARED) \
+			$(B)/libportpool.pc" \
+		$(CHECK_INSTALL) "sh test/e2e.sh" "sh test/admin-e2e.sh" \
+		"sh test/check-dscp.sh $(B)" $(GUARD_CHECKS)
 
 # Made at install time, so that it names the prefix given there.
 $(B)/libportpool.pc: libportpool.pc.in
@@ -318,6 +354,7 @@ all: $(TOOLS:%=$(B)/tools/%)
 
 .PHONY: all bench demo check check-deps install uninstall clean dist \
 	test-programs check-asan check-valgrind check-tsan lint \
+	abi-lib abi-dump abi-check \
 	$(B)/libportpool.pc
 .DELETE_ON_ERROR:
 

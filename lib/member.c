@@ -2,6 +2,7 @@
 /* One member: a UDP socket bound to one chosen port. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -58,6 +59,38 @@ static int omit_pmtu_discovery(int fd, int family)
 }
 #endif
 
+/*
+ * The caller's socket hook, after the library's options and before
+ * bind(), so that what it sets holds on every member, rotated and
+ * refreshed ones too.  A hook that says -1 without errno still fails:
+ * ECANCELED then, since something has to tell the caller why.
+ */
+static int run_hook(const struct portpool_config *cfg, int fd)
+{
+	int rc, err;
+
+	errno = 0;
+	rc = cfg->hook(fd, cfg->family, cfg->hook_arg);
+	if (rc == 0)
+		return 0;
+	err = errno ? errno : ECANCELED;
+	return pp_fail(err, "the socket hook refused a new %s member socket "
+		       "(it returned %d): %s", family_name(cfg->family), rc,
+		       strerror(err));
+}
+
+PP_EXPORT int portpool_config_set_socket_hook(struct portpool_config *cfg,
+					      portpool_socket_hook hook,
+					      void *arg)
+{
+	if (!cfg)
+		return pp_fail(EINVAL, "portpool_config_set_socket_hook: the "
+			       "config is NULL");
+	cfg->hook = hook;
+	cfg->hook_arg = hook ? arg : NULL;
+	return 0;
+}
+
 /* A new member socket, configured but not bound yet. */
 int pp_member_socket(const struct portpool_config *cfg, int *fd_out)
 {
@@ -80,6 +113,11 @@ int pp_member_socket(const struct portpool_config *cfg, int *fd_out)
 	}
 	if (!(cfg->flags & PORTPOOL_NO_PMTUDISC_OMIT) &&
 	    omit_pmtu_discovery(fd, cfg->family) < 0) {
+		pp_close_keep_errno(fd);
+		return -1;
+	}
+	/* One test of a pointer when no hook is set: nothing to measure. */
+	if (cfg->hook && run_hook(cfg, fd) < 0) {
 		pp_close_keep_errno(fd);
 		return -1;
 	}
@@ -156,10 +194,32 @@ long pp_open_descriptors(void)
 }
 
 /*
+ * Without /proc (a chroot, an early-boot daemon, a container that hides
+ * it), count by asking each descriptor number below the soft limit:
+ * every open one is there unless the limit was lowered after it was
+ * opened, and then socket() still says EMFILE.  A thousand fcntl()s cost
+ * about 0.1 ms; past PP_NOFILE_PROBE_MAX numbers it is not worth it, and
+ * a limit that high already holds any pool.
+ */
+#define PP_NOFILE_PROBE_MAX 65536u
+
+static long probe_descriptors(rlim_t soft)
+{
+	long n = 0;
+
+	if (soft > PP_NOFILE_PROBE_MAX)
+		return -1;
+	for (int fd = 0; fd < (int)soft; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			n++;
+	return n;
+}
+
+/*
  * How many more descriptors fit under the soft RLIMIT_NOFILE, after
  * raising it toward the hard limit if `raise` and `needed` do not fit
- * (a raise is recorded in *undo).  ULONG_MAX when it cannot be told (no
- * /proc): socket() will say EMFILE.
+ * (a raise is recorded in *undo).  ULONG_MAX when it cannot be told:
+ * socket() will say EMFILE.
  */
 unsigned long pp_nofile_room(unsigned long needed, bool raise,
 			     unsigned long *open_out, unsigned long *limit_out,
@@ -185,6 +245,8 @@ unsigned long pp_nofile_room(unsigned long needed, bool raise,
 	}
 	open_now = pp_open_descriptors();
 	if (open_now < 0)
+		open_now = probe_descriptors(lim.rlim_cur);
+	if (open_now < 0)
 		return ULONG_MAX;
 	if (raise && (unsigned long)open_now + needed > lim.rlim_cur &&
 	    lim.rlim_cur < lim.rlim_max) {
@@ -208,7 +270,7 @@ unsigned long pp_nofile_room(unsigned long needed, bool raise,
 }
 
 /*
- * PORTPOOL_RAISE_NOFILE raises the soft limit before the call knows it
+ * The default raise of the soft limit happens before the call knows it
  * will succeed; a call that then fails puts it back, since a failed call
  * changes nothing.  Only if the limit is still what this call set: the
  * limit is the process's, and another thread may have raised it since

@@ -95,6 +95,7 @@ static struct portpool *open_fail(struct portpool *pool, size_t bound)
 	if (pool->member)
 		pp_pool_close_fds(pool->member, bound);
 	free(pool->member);
+	free(pool->moved);
 	pp_rng_free(pool->rng);
 	pp_config_release(&pool->cfg);
 	free(pool);
@@ -202,7 +203,7 @@ static int fit_size(struct portpool *pool, size_t wanted)
 				       pool->cand.first, pool->cand.last,
 				       pp_grouped(pool->cand.excluded, c));
 	}
-	room = pp_nofile_room(pool->size, flags & PORTPOOL_RAISE_NOFILE,
+	room = pp_nofile_room(pool->size, !(flags & PORTPOOL_NO_RAISE_NOFILE),
 			      &open_now, &limit, &pool->nofile);
 	if (room >= pool->size)
 		return 0;
@@ -240,7 +241,9 @@ PP_EXPORT struct portpool *portpool_open(const struct portpool_config *cfg)
 	    fit_size(pool, pool->cand.size) < 0)
 		return open_fail(pool, 0);
 	pool->member = calloc(pool->size, sizeof(*pool->member));
-	if (!pool->member) {
+	/* Room for every index up front: a move cannot fail on memory. */
+	pool->moved = calloc(pool->size, sizeof(*pool->moved));
+	if (!pool->member || !pool->moved) {
 		pp_fail(ENOMEM, "out of memory for a pool of %zu", pool->size);
 		return open_fail(pool, 0);
 	}
@@ -261,6 +264,7 @@ PP_EXPORT void portpool_close(struct portpool *pool)
 		return;
 	pp_pool_close_fds(pool->member, pool->size);
 	free(pool->member);
+	free(pool->moved);
 	pp_rng_free(pool->rng);
 	pp_config_release(&pool->cfg);
 	free(pool);
@@ -309,9 +313,11 @@ PP_EXPORT int portpool_pick(struct portpool *pool)
 }
 
 PP_EXPORT int portpool_stats(const struct portpool *pool,
-			     struct portpool_stats *stats)
+			     struct portpool_stats *stats_out, size_t size)
 {
-	if (!pool || !stats)
+	struct portpool_stats answer, *stats = &answer;
+
+	if (!pool || !stats_out)
 		return pp_fail(EINVAL, "portpool_stats: the %s is NULL",
 			       pool ? "stats" : "pool");
 	*stats = pool->stats;
@@ -321,5 +327,6 @@ PP_EXPORT int portpool_stats(const struct portpool *pool,
 	stats->fresh_bits = pool->cand.count ?
 			    log2((double)pool->cand.count) : 0;
 	stats->pick_bits = log2((double)pool->size);
-	return 0;
+	return pp_result_copy(stats_out, size, stats, sizeof(*stats),
+			      PP_STATS_SIZE_1_0, "portpool_stats");
 }

@@ -48,6 +48,8 @@ static int move_member(struct portpool *pool, size_t index, bool keep_old,
 		*m = fresh;
 		if (busy)
 			pp_pool_rebuild_free(pool);
+		pool->moved[0] = (uint16_t)index;
+		pool->nmoved = 1;
 		return 0;
 	}
 	err = errno;
@@ -100,6 +102,8 @@ PP_EXPORT int portpool_release_port(struct portpool *pool, uint16_t port)
 		}
 	}
 	pp_portlist_free(&saved);
+	if (holder == pool->size)
+		pool->nmoved = 0;	/* a success that moved nobody */
 	pool->stats.releases++;
 	if (pp_bitmap_test(&pool->cand.set, port)) {
 		pp_bitmap_clear(&pool->cand.set, port);
@@ -143,7 +147,7 @@ static int refresh_bind(struct portpool *pool, struct refresh_work *w)
 
 	w->nfree = pp_pool_free_of(pool, &w->cand.set, &w->free);
 	if (pp_check_nofile(w->nmove,
-			    pool->cfg.flags & PORTPOOL_RAISE_NOFILE,
+			    !(pool->cfg.flags & PORTPOOL_NO_RAISE_NOFILE),
 			    "refresh moving members", &w->nofile) < 0)
 		return -1;
 	while (w->bound < w->nmove) {
@@ -202,7 +206,9 @@ PP_EXPORT int portpool_refresh(struct portpool *pool)
 
 		close(m->fd);
 		*m = w->fresh[n];
+		pool->moved[n] = (uint16_t)w->index[n];	/* ascending */
 	}
+	pool->nmoved = w->nmove;
 	pool->cand = w->cand;
 	pp_pool_rebuild_free(pool);
 	moved = w->nmove;
@@ -215,4 +221,26 @@ fail:
 	pp_nofile_restore(&w->nofile);
 	refresh_work_free(w);
 	return -1;
+}
+
+/*
+ * The members the last successful move replaced.  Returns how many there
+ * are even when `max` is smaller, so that a caller can size its array;
+ * a failed call left the list as it was, like everything else.
+ */
+PP_EXPORT size_t portpool_moved(const struct portpool *pool, size_t *index,
+				size_t max)
+{
+	size_t n;
+
+	if (!pool) {
+		pp_fail(EINVAL, "portpool_moved: the pool is NULL");
+		return 0;
+	}
+	if (!index)
+		max = 0;
+	n = pool->nmoved < max ? pool->nmoved : max;
+	for (size_t i = 0; i < n; i++)
+		index[i] = pool->moved[i];
+	return pool->nmoved;
 }

@@ -113,7 +113,7 @@ static void program_file_adds_to_host(void **state)
 	assert_int_equal(portpool_is_excluded(cfg, 50000), 1);
 	assert_int_equal(portpool_is_excluded(cfg, 50001), 1);
 	assert_int_equal(portpool_is_excluded(cfg, 50002), 0);
-	assert_int_equal(portpool_census(cfg, &census), 0);
+	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
 	assert_int_equal(census.removed[PORTPOOL_SOURCE_POLICY], 2);
 	/* /dev/null is no way out either: not a regular file, refused */
 	assert_failed_with(portpool_config_set_policy_file(cfg, "/dev/null"),
@@ -388,15 +388,15 @@ static void sentences_from_files(void **state)
 		   "caf\xc3\xa9 40001/udp\n" "bad\xff 40002/udp\n");
 	cfg->path[PP_PATH_SERVICES] = services;
 	assert_int_equal(portpool_config_set_range(cfg, 39000, 41000), 0);
-	assert_int_equal(portpool_explain(cfg, 40000, &why), 0);
+	assert_int_equal(portpool_explain(cfg, 40000, &why, sizeof(why)), 0);
 	assert_one_printable_line(why.text);
 	assert_one_printable_line(why.service);
 	assert_string_equal(why.service, "evil\\x1b[31mred\\x7f");
 	assert_non_null(strstr(why.text, "(evil\\x1b[31mred\\x7f)"));
 	/* valid UTF-8 is kept as it is; invalid bytes are escaped */
-	assert_int_equal(portpool_explain(cfg, 40001, &why), 0);
+	assert_int_equal(portpool_explain(cfg, 40001, &why, sizeof(why)), 0);
 	assert_string_equal(why.service, "caf\xc3\xa9");
-	assert_int_equal(portpool_explain(cfg, 40002, &why), 0);
+	assert_int_equal(portpool_explain(cfg, 40002, &why, sizeof(why)), 0);
 	assert_string_equal(why.service, "bad\\xff");
 	portpool_config_free(cfg);
 }
@@ -559,15 +559,15 @@ static void policy_in_layers(void **state)
 
 	/* reservations add up; for scalars the later file wins */
 	range_is(cfg, 30000, 39999);
-	assert_int_equal(portpool_census(cfg, &census), 0);
+	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
 	assert_int_equal(census.size, 200);
 	assert_int_equal(census.removed[PORTPOOL_SOURCE_POLICY], 2);
 	assert_string_equal(census.range_source, "explicit (policy file)");
 	/* explain names the file and line that reserved the port */
-	assert_int_equal(portpool_explain(cfg, 30001, &why), 0);
+	assert_int_equal(portpool_explain(cfg, 30001, &why, sizeof(why)), 0);
 	assert_int_equal(why.policy_line, 3);
 	assert_non_null(strstr(why.text, "10-strongswan.conf:3"));
-	assert_int_equal(portpool_explain(cfg, 30000, &why), 0);
+	assert_int_equal(portpool_explain(cfg, 30000, &why, sizeof(why)), 0);
 	assert_non_null(strstr(why.text, "/portpool.conf:3"));
 
 	/* max_user_port alone in a later file chooses that range */
@@ -581,12 +581,12 @@ static void policy_in_layers(void **state)
 		   "reserved_ports = 30002\n");
 	assert_int_equal(portpool_config_set_policy_file(cfg,
 		in_scratch("own.conf")), 0);
-	assert_int_equal(portpool_census(cfg, &census), 0);
+	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
 	assert_int_equal(census.size, 300);
 	assert_int_equal(census.removed[PORTPOOL_SOURCE_POLICY], 3);
 	assert_int_equal(portpool_config_set_size(cfg, 400), 0);
 	assert_int_equal(portpool_config_set_range(cfg, 31000, 31999), 0);
-	assert_int_equal(portpool_census(cfg, &census), 0);
+	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
 	assert_int_equal(census.size, 400);
 	range_is(cfg, 31000, 31999);
 	/* a drop-in the admin did not write is refused, naming it */

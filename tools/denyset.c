@@ -54,30 +54,9 @@ int deny_parse_sources(const char *list, unsigned int *sources)
 	return 0;
 }
 
-/* "8080,9148-9150" (the library's own output, so well formed) into map. */
-static void add_ranges(const char *text, uint64_t *map)
-{
-	const char *p = text;
-
-	while (*p) {
-		char *end;
-		unsigned long lo = strtoul(p, &end, 10), hi = lo;
-
-		if (*end == '-')
-			hi = strtoul(end + 1, &end, 10);
-		for (unsigned long port = lo; port <= hi && port < 65536; port++)
-			map[port >> 6] |= 1ULL << (port & 63);
-		p = *end == ',' ? end + 1 : end;
-		if (end == p && *p)	/* not a number: stop, never spin */
-			break;
-	}
-}
-
 /*
- * The one place the deny set is read.  A config whose range is the whole
- * port space makes the library report every port of each source, not only
- * those inside an ephemeral range.  (Once portpool_source_map() exists,
- * it replaces the text round trip below: one call per source.)
+ * The one place the deny set is read: each source's ports over the whole
+ * port space (portpool_source_map), not only an ephemeral range's.
  */
 int deny_set_fill(unsigned int sources, const char *extra,
 		  uint64_t map[DENY_WORDS])
@@ -88,13 +67,13 @@ int deny_set_fill(unsigned int sources, const char *extra,
 		PORTPOOL_SOURCE_CALLER,
 	};
 	struct portpool_config *cfg = portpool_config_new();
+	uint64_t *one = malloc(DENY_WORDS * sizeof(*one));
 	unsigned int flags = 0;
-	char *text = NULL;
-	int n, ports = 0, saved;
+	int ports = 0, saved;
 
 	memset(map, 0, DENY_WORDS * sizeof(map[0]));
-	if (!cfg)
-		return -1;
+	if (!cfg || !one)
+		goto fail;
 	if (extra)
 		sources |= 1u << PORTPOOL_SOURCE_CALLER;
 	/* Host files of sources not asked for are not even read. */
@@ -104,34 +83,26 @@ int deny_set_fill(unsigned int sources, const char *extra,
 		flags |= PORTPOOL_NO_WELL_KNOWN;
 	if (!(sources & (1u << PORTPOOL_SOURCE_ETC_SERVICES)))
 		flags |= PORTPOOL_NO_ETC_SERVICES;
-	if (portpool_config_set_range(cfg, 1, 65535) < 0 ||
-	    portpool_config_set_flags(cfg, flags) < 0 ||
+	if (portpool_config_set_flags(cfg, flags) < 0 ||
 	    (extra && portpool_config_reserve_list(cfg, extra) < 0))
 		goto fail;
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		if (!(sources & (1u << order[i])))
 			continue;
-		n = portpool_source_ranges(cfg, order[i], NULL, 0);
-		if (n < 0)
+		if (portpool_source_map(cfg, order[i], one) < 0)
 			goto fail;
-		free(text);
-		text = malloc((size_t)n + 1);
-		if (!text)
-			goto fail;
-		if (portpool_source_ranges(cfg, order[i], text,
-					   (size_t)n + 1) < 0)
-			goto fail;
-		add_ranges(text, map);
+		for (size_t w = 0; w < DENY_WORDS; w++)
+			map[w] |= one[w];
 	}
-	free(text);
+	free(one);
 	portpool_config_free(cfg);
 	map[0] &= ~1ULL;	/* port 0 is the kernel's choice: never denied */
 	for (size_t w = 0; w < DENY_WORDS; w++)
 		ports += __builtin_popcountll(map[w]);
 	return ports;
 fail:
-	saved = errno;
-	free(text);
+	saved = errno ? errno : ENOMEM;
+	free(one);
 	portpool_config_free(cfg);
 	memset(map, 0, DENY_WORDS * sizeof(map[0]));
 	errno = saved;

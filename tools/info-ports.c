@@ -176,33 +176,10 @@ int source_map(const struct portpool_config *cfg, enum portpool_source src,
 	return rc < 0 ? -1 : 0;
 }
 
-/*
- * The candidate set: the effective range minus every source, each
- * source read once.  The one place to switch to a bulk library call
- * (portpool_candidate_map) when there is one.
- */
+/* The candidate set, from one read of the host files. */
 int candidate_map(const struct portpool_config *cfg, struct portmap *m)
 {
-	struct portpool_census census;
-	struct portmap *src = malloc(sizeof(*src));
-
-	if (!src) {
-		errno = ENOMEM;
-		return -1;
-	}
-	memset(m, 0, sizeof(*m));
-	if (portpool_census(cfg, &census) < 0)
-		goto fail;
-	portmap_set_span(m, census.first, census.last);
-	for (int s = PORTPOOL_SOURCE_CALLER; s < PORTPOOL_SOURCE_COUNT; s++) {
-		if (source_map(cfg, s, src) < 0)
-			goto fail;
-		for (size_t i = 0; i < PORT_WORDS; i++)
-			m->w[i] &= ~src->w[i];
-	}
-	free(src);
-	return 0;
-fail:
-	free(src);
-	return -1;
+	_Static_assert(sizeof(m->w) == PORTPOOL_MAP_WORDS * sizeof(uint64_t),
+		       "a portmap is the library's map");
+	return portpool_candidate_map(cfg, m->w) < 0 ? -1 : 0;
 }

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -138,7 +139,7 @@ static void read_report(const struct portpool_config *cfg, long port,
 			struct report *r)
 {
 	memset(r, 0, sizeof(*r));
-	if (portpool_census(cfg, &r->census) < 0) {
+	if (portpool_census(cfg, &r->census, sizeof(r->census)) < 0) {
 		fprintf(stderr, "portpool-info: %s\n", portpool_error());
 		exit(INFO_FAILED);
 	}
@@ -146,7 +147,8 @@ static void read_report(const struct portpool_config *cfg, long port,
 		r->lists[s] = source_ranges(cfg, s);
 	if (port >= 0) {
 		r->explain = 1;
-		if (portpool_explain(cfg, (uint16_t)port, &r->why) < 0) {
+		if (portpool_explain(cfg, (uint16_t)port, &r->why,
+				     sizeof(r->why)) < 0) {
 			fprintf(stderr, "portpool-info: %s\n",
 				portpool_error());
 			exit(INFO_FAILED);
@@ -168,36 +170,41 @@ static void print_census(const struct report *r, int json)
 	if (json) {
 		printf("{\"range\":{\"first\":%u,\"last\":%u,\"source\":",
 		       c->first, c->last);
-		json_string(stdout, c->range_source);
-		printf(",\"ports\":%lu},\"excluded\":{\"total\":%lu",
-		       c->range_ports, c->excluded);
+		json_string(stdout, c->range_token);
+		printf(",\"ports\":%" PRIu64 "},\"excluded\":{\"total\":%"
+		       PRIu64, c->range_ports, c->excluded);
 		for (int s = PORTPOOL_SOURCE_CALLER; s < PORTPOOL_SOURCE_COUNT;
 		     s++) {
 			putchar(',');
-			json_string(stdout, portpool_source_name(s));
-			printf(":{\"ports\":%lu,\"ranges\":", c->removed[s]);
+			json_string(stdout, portpool_source_token(s));
+			printf(":{\"ports\":%" PRIu64 ",\"ranges\":",
+			       c->removed[s]);
 			json_string(stdout, r->lists[s]);
 			putchar('}');
 		}
-		printf("},\"candidates\":%lu,\"fresh_bits\":%.2f,"
+		printf("},\"candidates\":%" PRIu64 ",\"fresh_bits\":%.2f,"
 		       "\"weak\":%s,\"size\":%u", c->candidates,
 		       c->fresh_bits, c->weak ? "true" : "false", c->size);
 		return;
 	}
-	printf("effective range:  %u-%u (%lu ports, range source %s)\n",
+	printf("effective range:  %u-%u (%" PRIu64 " ports, range source "
+	       "%s)\n",
 	       c->first, c->last, c->range_ports, c->range_source);
-	printf("excluded:         %lu of them, by source:\n", c->excluded);
+	printf("excluded:         %" PRIu64 " of them, by source:\n",
+	       c->excluded);
 	for (int s = PORTPOOL_SOURCE_CALLER; s < PORTPOOL_SOURCE_COUNT; s++) {
 		const char *list = r->lists[s];
 
 		/* A long list is cut: --json has it whole. */
-		printf("  %-31s %5lu  %.40s%s\n", portpool_source_name(s),
+		printf("  %-31s %5" PRIu64 "  %.40s%s\n",
+		       portpool_source_name(s),
 		       c->removed[s], list[0] ? list : "-",
 		       strlen(list) > 40 ? "..." : "");
 	}
-	printf("candidates:       %lu (%.2f bits per fresh port%s)\n",
+	printf("candidates:       %" PRIu64 " (%.2f bits per fresh port%s)\n",
 	       c->candidates, floor(c->fresh_bits * 100) / 100,
-	       c->weak ? "; weak: under 16384 candidates, BIND's advice" : "");
+	       c->weak ? "; weak: under 13788 candidates, porttest's GREAT" :
+	       "");
 	printf("pool size:        %u (%.2f bits per pick)\n", c->size,
 	       floor(c->pick_bits * 100) / 100);
 }
