@@ -169,7 +169,8 @@ check-deps:
 check: check-deps all $(TESTS) $(FUZZ_REPLAY)
 	@sh test/run.sh $(TESTS) $(FUZZ_CHECKS) \
 		"sh test/check-man.sh $(SHARED) $(MAN_PAGES)" \
-		"sh test/check-install.sh" "sh test/e2e.sh"
+		"sh test/check-install.sh" "sh test/e2e.sh" \
+		"sh test/dnsmasq-e2e.sh"
 
 # Made at install time, so that it names the PREFIX given there.
 $(B)/libportpool.pc: libportpool.pc.in
