@@ -14,7 +14,11 @@
 #      the three ports is used;
 #   c. give-back: a port the running patched dnsmasq holds is added to
 #      the policy file, SIGHUP: socat binds it within a second; then 500
-#      queries, none from it.
+#      queries, none from it; a TCP client keeps a forked child of
+#      dnsmasq alive meanwhile;
+#   d. well-known: range 4780-4800, where only the built-in table keeps
+#      4789 (VXLAN) and 4791 (RoCEv2) out: Debian's dnsmasq uses both,
+#      the patched one neither, in 1000 queries each.
 #
 # What needs what: the build (contrib/dnsmasq/build.sh, cached in
 # $B/dnsmasq, so only the first run fetches the source) needs the network
@@ -153,13 +157,14 @@ until [ -e "$dir/authority.ready" ]; do
 		"$(tail -n 1 "$dir/authority.log")"
 	sleep 0.1
 done
-# start_dnsmasq BINARY: forward test. to the authority, from 4490-4510.
+# start_dnsmasq BINARY [MIN MAX]: forward test. to the authority, from
+# MIN-MAX (4490-4510).
 start_dnsmasq() {
 	: >"$dir/dnsmasq.log"
 	"$1" -k --conf-file=/dev/null --port=5353 \
 		--listen-address=127.0.0.1 --bind-interfaces --no-resolv \
-		--no-hosts --server=/test/127.0.0.2 --min-port=4490 \
-		--max-port=4510 --user=root --pid-file= \
+		--no-hosts --server=/test/127.0.0.2 --min-port="${2:-4490}" \
+		--max-port="${3:-4510}" --user=root --pid-file= \
 		--log-facility="$dir/dnsmasq.log" 2>"$dir/dnsmasq.err" &
 	dnsmasq=$!
 	pids="$pids $dnsmasq"
@@ -183,12 +188,14 @@ load() {
 from() {
 	grep -cx "$1" "$dir/ports"
 }
-# spread: "N queries from P ports, all in 4490-4510" or the odd one out.
+# spread [MIN MAX]: "N queries from P ports in MIN-MAX" (4490-4510), or
+# the odd one out.
 spread() {
-	awk '$1 < 4490 || $1 > 4510 { bad = $1 } { n++; seen[$1] = 1 }
+	awk -v lo="${1:-4490}" -v hi="${2:-4510}" '
+	     $1 < lo + 0 || $1 > hi + 0 { bad = $1 } { n++; seen[$1] = 1 }
 	     END { for (p in seen) k++
-		   if (bad) print "query from " bad ", outside 4490-4510"
-		   else print n " queries from " k " ports in 4490-4510" }' \
+		   if (bad) print "query from " bad ", outside " lo "-" hi
+		   else print n " queries from " k " ports in " lo "-" hi }' \
 		"$dir/ports"
 }
 EOF
@@ -230,9 +237,22 @@ cat >"$TMP/c.sh" <<'EOF'
 . "${1%/*}/lib.sh"
 start_dnsmasq "$patched"
 load 100
+# A TCP client that stays connected: dnsmasq forks a child to serve it,
+# which must not keep the members' ports (the parent's give them back).
+python3 -c 'import socket, time
+s = socket.create_connection(("127.0.0.1", 5353))
+time.sleep(30)' 2>"$dir/tcp.err" &
+pids="$pids $!"
+n=0
+until pgrep -P "$dnsmasq" -x dnsmasq >/dev/null; do
+	n=$((n + 1))
+	[ "$n" -gt 50 ] && verdict FAIL "no TCP child of dnsmasq:" \
+		"$(tail -n 1 "$dir/tcp.err")"
+	sleep 0.1
+done
 # The IPv4 members now, idle: each holds its port until a query uses it.
 ss -Hulnp -4 | grep dnsmasq |
-	sed -n 's/^[^:]*:\(4[45][0-9][0-9]\) .*/\1/p' | sort -n >"$dir/held"
+	sed -n 's/^[^:]*:\(4[45][0-9][0-9]\) .*/\1/p' | sort -nu >"$dir/held"
 [ "$(wc -l <"$dir/held")" -ge 2 ] ||
 	verdict FAIL "dnsmasq holds $(wc -l <"$dir/held") ports in 4490-4510"
 port=$(head -n 1 "$dir/held")
@@ -267,11 +287,35 @@ grep -q 'moved [0-9]* random ports off reserved ones' "$dir/dnsmasq.log" ||
 load 500
 [ "$(from "$port")" -eq 0 ] ||
 	verdict FAIL "$(from "$port") of 500 queries from $port after SIGHUP"
-verdict PASS "port $port given back: socat bound it ${bound} ms after" \
-	"SIGHUP; then 500 answered, 0 from $port"
+verdict PASS "port $port given back with a TCP child alive: socat bound" \
+	"it ${bound} ms after SIGHUP; then 500 answered, 0 from $port"
+EOF
+
+# d. The built-in well-known table alone: VXLAN 4789 and RoCEv2 4791 are
+# not in Debian's /etc/services.  Debian's dnsmasq first, as the control.
+cat >"$TMP/d.sh" <<'EOF'
+. "${1%/*}/lib.sh"
+start_dnsmasq /usr/sbin/dnsmasq 4780 4800
+load 1000
+debian="$(from 4789) and $(from 4791)"
+[ "$(from 4789)" -gt 0 ] && [ "$(from 4791)" -gt 0 ] ||
+	verdict FAIL "Debian's dnsmasq sent $debian queries from 4789 and" \
+		"4791: the control does not show the problem"
+kill "$dnsmasq"
+wait "$dnsmasq" 2>/dev/null
+start_dnsmasq "$patched" 4780 4800
+load 1000
+s=$(spread 4780 4800)
+case $s in *outside*) verdict FAIL "$s" ;; esac
+[ "$(from 4789)" -eq 0 ] && [ "$(from 4791)" -eq 0 ] ||
+	verdict FAIL "patched: $(from 4789) queries from 4789 (VXLAN) and" \
+		"$(from 4791) from 4791 (RoCEv2)"
+verdict PASS "patched: 1000 answered, $s, 0 from 4789 (VXLAN) and 4791" \
+	"(RoCEv2); Debian's: $debian of 1000"
 EOF
 
 scenario a-patched "$TMP/a.sh" 60
 scenario b-debian-control "$TMP/b.sh" 60
 scenario c-give-back "$TMP/c.sh" 60
+scenario d-well-known "$TMP/d.sh" 60
 finish
