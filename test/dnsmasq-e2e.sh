@@ -26,7 +26,10 @@
 # are installed by test/deps.sh dnsmasq-build daemons, as root.  The
 # scenarios need a network namespace with its own sysctls: as root
 # `unshare -n`; as another user `unshare -rn` (a user namespace too),
-# which works where unprivileged user namespaces are allowed.
+# which works where unprivileged user namespaces are allowed (dnsmasq
+# runs with --user=root --group=, which keeps the namespace's root).  As
+# another user, the packages must already be there and the tree must be
+# writable (the build goes to $B/dnsmasq); nothing else needs root.
 # A scenario that cannot run is a SKIP, or a FAIL when CI=true.
 # One line per scenario, then "dnsmasq-e2e: N passed, M failed".
 #
@@ -164,7 +167,7 @@ start_dnsmasq() {
 	"$1" -k --conf-file=/dev/null --port=5353 \
 		--listen-address=127.0.0.1 --bind-interfaces --no-resolv \
 		--no-hosts --server=/test/127.0.0.2 --min-port="${2:-4490}" \
-		--max-port="${3:-4510}" --user=root --pid-file= \
+		--max-port="${3:-4510}" --user=root --group= --pid-file= \
 		--log-facility="$dir/dnsmasq.log" 2>"$dir/dnsmasq.err" &
 	dnsmasq=$!
 	pids="$pids $dnsmasq"
