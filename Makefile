@@ -7,8 +7,11 @@
 #   make install         PREFIX, DESTDIR, libdir, includedir, mandir
 #   make uninstall       removes exactly what install put there
 
-VERSION   := 0.1.0
-SOVERSION := 0
+# The version, in this one place: test/check-version.sh (make check) fails
+# when the header, the symbol map or the pkg-config file say otherwise.
+# SOVERSION is the major number: it changes only with an incompatible ABI.
+VERSION   := 1.0.0
+SOVERSION := $(firstword $(subst ., ,$(VERSION)))
 
 PREFIX     ?= /usr/local
 libdir     ?= $(PREFIX)/lib
@@ -19,7 +22,8 @@ pkgconfigdir ?= $(libdir)/pkgconfig
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	    -Wformat=2 -Wvla
-CPPFLAGS_ALL := -D_GNU_SOURCE -Iinclude $(CPPFLAGS)
+# 64-bit off_t, stat and rlim_t on 32-bit hosts too.
+CPPFLAGS_ALL := -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude $(CPPFLAGS)
 CFLAGS_ALL := -std=c11 $(WARNINGS) -fPIC -fvisibility=hidden $(CFLAGS)
 
 B := build
@@ -68,7 +72,7 @@ $(B)/test/%: test/%.c $(TEST_UTIL) $(STATIC)
 
 # The fault-injection test fails the library's system calls on purpose.
 $(B)/test/test_faults: TEST_LDFLAGS = $(foreach f,socket bind close \
-	setsockopt getrandom open read,-Wl,--wrap=$(f))
+	setsockopt getrandom open open64 read,-Wl,--wrap=$(f))
 
 # The benchmark needs no cmocka and no test/util.o.
 $(B)/test/bench: test/bench.c $(STATIC)
@@ -162,14 +166,45 @@ lint:
 		-checks='$(subst $(eval) ,,$(TIDY_CHECKS))' $(LIB_SRC) -- \
 		$(CPPFLAGS_ALL) -std=c11 2>/dev/null
 
+# ABI: abi/libportpool.abi is the 1.0 interface as libabigail's abidw
+# reads it from a -g build of the shared library.  abi-check fails on any
+# change abidiff reports that abi/libportpool.abignore does not allow;
+# that file allows only fields appended to the structs the caller passes
+# with their size (portpool(3)).  Added functions are compatible and are
+# not reported (--no-added-syms).  abi-dump rewrites the dump: only when
+# the interface is meant to change (a new minor version adding symbols).
+ABI_DUMP := abi/libportpool.abi
+ABI_LIB  := $(B)/$(SONAME)
+
+abi-lib: $(SHARED)
+	@readelf -S $(ABI_LIB) | grep -q '\.debug_info' || { \
+		echo "abi: $(ABI_LIB) has no debug info: build with -g" >&2; \
+		exit 1; }
+
+abi-dump: abi-lib
+	abidw --no-corpus-path --headers-dir include --out-file $(ABI_DUMP) \
+		$(ABI_LIB)
+
+abi-check: abi-lib
+	@abidiff --no-added-syms --suppressions abi/libportpool.abignore \
+		--headers-dir2 include \
+		$(ABI_DUMP) $(ABI_LIB) >$(B)/abidiff.txt; rc=$$?; \
+	if [ $$rc -ne 0 ]; then cat $(B)/abidiff.txt; \
+		echo "abi-check: $(ABI_LIB) is not compatible with" \
+		     "$(ABI_DUMP) (abidiff exit $$rc)" >&2; exit 1; fi; \
+	echo "abi-check: $(ABI_LIB) keeps the ABI of $(ABI_DUMP)"
+
 # The packages the tests use, installed when missing (see test/deps.sh).
 check-deps:
 	@sh test/deps.sh
 
-check: check-deps all $(TESTS) $(FUZZ_REPLAY)
+check: check-deps all $(TESTS) $(FUZZ_REPLAY) $(B)/libportpool.pc
 	@sh test/run.sh $(TESTS) $(FUZZ_CHECKS) \
 		"sh test/check-man.sh $(SHARED) $(MAN_PAGES)" \
+		"sh test/check-version.sh $(VERSION) $(SHARED) \
+			$(B)/libportpool.pc" \
 		"sh test/check-install.sh" "sh test/e2e.sh" \
+		"sh test/check-dscp.sh $(B)" \
 		"sh test/dnsmasq-e2e.sh"
 
 # Made at install time, so that it names the PREFIX given there.
@@ -217,5 +252,6 @@ clean:
 
 .PHONY: all bench demo check check-deps install uninstall clean \
 	test-programs check-asan check-valgrind check-tsan lint \
+	abi-lib abi-dump abi-check \
 	$(B)/libportpool.pc
 .DELETE_ON_ERROR:

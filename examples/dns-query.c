@@ -41,6 +41,8 @@ static const char usage[] =
 "  --size N             pool size (1-65535, default 16)\n"
 "  --range A-B|system   draw ports from A-B, or the kernel's range\n"
 "  --max-user-port N    draw ports from [1024, N] (5000-65534)\n"
+"  --dscp N             mark every query with this DSCP (0-63), set on each\n"
+"                       member, rotated ones too, by a socket hook\n"
 "  --help               this text\n"
 "A timeout or a malformed answer is one line and counts as a failure;\n"
 "datagrams from another address or with another ID are ignored.\n"
@@ -453,10 +455,26 @@ rotate:
 	return rc;
 }
 
+/*
+ * The socket hook: the library calls it for every member it makes, the
+ * ones rotate() makes after each query included, before bind().  An
+ * option set once on the first sockets would be lost at the first
+ * rotation.
+ */
+static int set_dscp(int fd, int family, void *arg)
+{
+	int tos = *(const int *)arg << 2;
+
+	if (family == AF_INET6)
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos,
+				  sizeof(tos));
+	return setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+}
+
 int main(int argc, char **argv)
 {
 	enum { O_SERVER = 256, O_PORT, O_NAME, O_TYPE, O_COUNT, O_TIMEOUT,
-	       O_SIZE, O_RANGE, O_MUP, O_HELP };
+	       O_SIZE, O_RANGE, O_MUP, O_DSCP, O_HELP };
 	static const struct option options[] = {
 		{ "server", required_argument, NULL, O_SERVER },
 		{ "port", required_argument, NULL, O_PORT },
@@ -467,6 +485,7 @@ int main(int argc, char **argv)
 		{ "size", required_argument, NULL, O_SIZE },
 		{ "range", required_argument, NULL, O_RANGE },
 		{ "max-user-port", required_argument, NULL, O_MUP },
+		{ "dscp", required_argument, NULL, O_DSCP },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -480,6 +499,7 @@ int main(int argc, char **argv)
 	struct query q;
 	socklen_t tolen;
 	int opt, size_set = 0;
+	static int dscp;
 
 	if (!cfg) {
 		fprintf(stderr, "dns-query: %s\n", portpool_error());
@@ -521,6 +541,12 @@ int main(int argc, char **argv)
 			check(portpool_config_set_max_user_port(cfg,
 				(unsigned)number("--max-user-port", optarg, 0,
 						 65535)), "--max-user-port");
+			break;
+		case O_DSCP:
+			dscp = (int)number("--dscp", optarg, 0, 63);
+			check(portpool_config_set_socket_hook(cfg, set_dscp,
+							      &dscp),
+			      "--dscp");
 			break;
 		case O_HELP:
 			fputs(usage, stdout);

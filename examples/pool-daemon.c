@@ -4,7 +4,8 @@
  * member is in one epoll set; each datagram is echoed to its sender, or
  * forwarded with --forward (and the answer relayed back).  SIGHUP refreshes
  * the pool, so a port that the administrator has just reserved is given
- * back without a restart; SIGTERM and SIGINT end it cleanly.
+ * back without a restart, and portpool_moved() says which members to
+ * register again; SIGTERM and SIGINT end it cleanly.
  *
  * Build: cc pool-daemon.c $(pkg-config --cflags --libs libportpool)
  */
@@ -162,16 +163,20 @@ struct daemon {
 	struct portpool *pool;
 	int ep;
 	size_t size;
-	int *fds;			/* each member's fd, as registered */
-	uint16_t *ports;		/* and its port */
+	size_t *moved;			/* room for portpool_moved() */
 	struct sockaddr_in *last;	/* --forward: its last sender */
 	const struct sockaddr_in *forward;
 };
 
+/*
+ * Refresh, then register again only the members whose socket changed:
+ * the library lists them, so the daemon keeps no copy of every
+ * descriptor and port to compare against.
+ */
 static void refresh(struct daemon *d)
 {
 	char line[4096];
-	size_t used;
+	size_t used, n;
 	int moved;
 
 	moved = portpool_refresh(d->pool);
@@ -180,28 +185,27 @@ static void refresh(struct daemon *d)
 			portpool_error());
 		return;
 	}
+	n = portpool_moved(d->pool, d->moved, d->size);
 	used = (size_t)snprintf(line, sizeof(line),
 				"refresh: moved %d member(s)%s", moved,
-				moved ? ":" : "");
-	for (size_t i = 0; i < d->size; i++) {
+				n ? ":" : "");
+	for (size_t k = 0; k < n; k++) {
+		size_t i = d->moved[k];
 		int fd = portpool_fd(d->pool, i);
 		uint16_t port = portpool_port(d->pool, i);
 
-		if (fd == d->fds[i] && port == d->ports[i])
-			continue;
 		/* The old descriptor is closed: epoll forgot it itself. */
 		if (watch(d->ep, fd, i) < 0)
 			logline("epoll: cannot watch port %u: %s", port,
 				strerror(errno));
-		if (used < sizeof(line) - 16)
+		if (used < sizeof(line) - 32)
 			used += (size_t)snprintf(line + used,
 						 sizeof(line) - used,
-						 " %u->%u", d->ports[i], port);
+						 " member %zu to port %u", i,
+						 port);
 		else if (used < sizeof(line) - 4)
 			used += (size_t)snprintf(line + used,
 						 sizeof(line) - used, " ...");
-		d->fds[i] = fd;
-		d->ports[i] = port;
 		memset(&d->last[i], 0, sizeof(d->last[i]));
 	}
 	logline("%s", line);
@@ -214,13 +218,15 @@ static void serve(struct daemon *d, size_t i)
 	socklen_t fromlen = sizeof(from);
 	char a[64], b[64];
 	const char *what = "echo";
+	int fd = portpool_fd(d->pool, i);
+	uint16_t port = portpool_port(d->pool, i);
 	ssize_t n;
 
-	n = recvfrom(d->fds[i], buf, sizeof(buf), 0,
+	n = recvfrom(fd, buf, sizeof(buf), 0,
 		     (struct sockaddr *)&from, &fromlen);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
-			logline("error on port %u: %s", d->ports[i],
+			logline("error on port %u: %s", port,
 				strerror(errno));
 		return;
 	}
@@ -229,7 +235,7 @@ static void serve(struct daemon *d, size_t i)
 		if (d->last[i].sin_family != AF_INET) {
 			logline("drop %zd bytes from %s on port %u: no sender "
 				"to relay to", n, peer(&from, a, sizeof(a)),
-				d->ports[i]);
+				port);
 			return;
 		}
 		to = d->last[i];
@@ -239,20 +245,20 @@ static void serve(struct daemon *d, size_t i)
 		to = *d->forward;
 		what = "forward";
 	}
-	if (sendto(d->fds[i], buf, (size_t)n, 0, (struct sockaddr *)&to,
+	if (sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&to,
 		   sizeof(to)) < 0) {
 		logline("%s %zd bytes from %s on port %u failed: %s", what, n,
-			peer(&from, a, sizeof(a)), d->ports[i],
+			peer(&from, a, sizeof(a)), port,
 			strerror(errno));
 		return;
 	}
 	if (d->forward)
 		logline("%s %zd bytes from %s on port %u to %s", what, n,
-			peer(&from, a, sizeof(a)), d->ports[i],
+			peer(&from, a, sizeof(a)), port,
 			peer(&to, b, sizeof(b)));
 	else
 		logline("echo %zd bytes from %s on port %u", n,
-			peer(&from, a, sizeof(a)), d->ports[i]);
+			peer(&from, a, sizeof(a)), port);
 }
 
 static int run(struct daemon *d, int sfd)
@@ -348,8 +354,10 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		die_usage("unexpected argument \"%s\"", argv[optind]);
-	/* A pool of thousands needs more than the usual 1,024 descriptors. */
-	check(portpool_config_set_flags(cfg, PORTPOOL_RAISE_NOFILE), "flags");
+	/*
+	 * A pool of thousands needs more than the usual 1,024 descriptors:
+	 * the library raises the soft limit as far as it needs by itself.
+	 */
 
 	/* Signals arrive as events, never as handlers. */
 	sigemptyset(&mask);
@@ -369,19 +377,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.size = portpool_size(d.pool);
-	d.fds = calloc(d.size, sizeof(*d.fds));
-	d.ports = calloc(d.size, sizeof(*d.ports));
+	d.moved = calloc(d.size, sizeof(*d.moved));
 	d.last = calloc(d.size, sizeof(*d.last));
 	d.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (!d.fds || !d.ports || !d.last || d.ep < 0 ||
+	if (!d.moved || !d.last || d.ep < 0 ||
 	    epoll_ctl(d.ep, EPOLL_CTL_ADD, sfd, &ev) < 0) {
 		fprintf(stderr, "pool-daemon: %s\n", strerror(errno));
 		goto out;
 	}
 	for (size_t i = 0; i < d.size; i++) {
-		d.fds[i] = portpool_fd(d.pool, i);
-		d.ports[i] = portpool_port(d.pool, i);
-		if (watch(d.ep, d.fds[i], i) < 0) {
+		if (watch(d.ep, portpool_fd(d.pool, i), i) < 0) {
 			fprintf(stderr, "pool-daemon: epoll: %s\n",
 				strerror(errno));
 			goto out;
@@ -394,8 +399,7 @@ out:
 	if (d.ep >= 0)
 		close(d.ep);
 	close(sfd);
-	free(d.fds);
-	free(d.ports);
+	free(d.moved);
 	free(d.last);
 	return rc;
 }

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -119,37 +120,42 @@ static void print_census(const struct portpool_config *cfg,
 {
 	if (json) {
 		printf("{\"range\":{\"first\":%u,\"last\":%u,\"source\":\"%s\","
-		       "\"ports\":%lu},\"excluded\":{\"total\":%lu",
-		       c->first, c->last, c->range_source, c->range_ports,
-		       c->excluded);
+		       "\"ports\":%" PRIu64 "},\"excluded\":{\"total\":%"
+		       PRIu64, c->first, c->last, c->range_token,
+		       c->range_ports, c->excluded);
 		for (int s = PORTPOOL_SOURCE_CALLER; s < PORTPOOL_SOURCE_COUNT;
 		     s++) {
 			char *list = source_ranges(cfg, s);
 
-			printf(",\"%s\":{\"ports\":%lu,\"ranges\":\"%s\"}",
-			       portpool_source_name(s), c->removed[s], list);
+			printf(",\"%s\":{\"ports\":%" PRIu64 ",\"ranges\":"
+			       "\"%s\"}", portpool_source_token(s),
+			       c->removed[s], list);
 			free(list);
 		}
-		printf("},\"candidates\":%lu,\"fresh_bits\":%.2f,"
+		printf("},\"candidates\":%" PRIu64 ",\"fresh_bits\":%.2f,"
 		       "\"weak\":%s,\"size\":%u", c->candidates,
 		       c->fresh_bits, c->weak ? "true" : "false", c->size);
 		return;
 	}
-	printf("effective range:  %u-%u (%lu ports, range source %s)\n",
+	printf("effective range:  %u-%u (%" PRIu64 " ports, range source "
+	       "%s)\n",
 	       c->first, c->last, c->range_ports, c->range_source);
-	printf("excluded:         %lu of them, by source:\n", c->excluded);
+	printf("excluded:         %" PRIu64 " of them, by source:\n",
+	       c->excluded);
 	for (int s = PORTPOOL_SOURCE_CALLER; s < PORTPOOL_SOURCE_COUNT; s++) {
 		char *list = source_ranges(cfg, s);
 
 		/* A long list is cut: --json has it whole. */
-		printf("  %-31s %5lu  %.40s%s\n", portpool_source_name(s),
+		printf("  %-31s %5" PRIu64 "  %.40s%s\n",
+		       portpool_source_name(s),
 		       c->removed[s], list[0] ? list : "-",
 		       strlen(list) > 40 ? "..." : "");
 		free(list);
 	}
-	printf("candidates:       %lu (%.2f bits per fresh port%s)\n",
+	printf("candidates:       %" PRIu64 " (%.2f bits per fresh port%s)\n",
 	       c->candidates, floor(c->fresh_bits * 100) / 100,
-	       c->weak ? "; weak: under 16384 candidates, BIND's advice" : "");
+	       c->weak ? "; weak: under 13788 candidates, porttest's GREAT" :
+	       "");
 	printf("pool size:        %u (%.2f bits per pick)\n", c->size,
 	       floor(c->pick_bits * 100) / 100);
 }
@@ -358,7 +364,7 @@ int main(int argc, char **argv)
 		flags |= PORTPOOL_RAISE_NOFILE;
 	check(portpool_config_set_flags(cfg, flags), "flags");
 
-	if (portpool_census(cfg, &census) < 0) {
+	if (portpool_census(cfg, &census, sizeof(census)) < 0) {
 		fprintf(stderr, "portpool-info: %s\n", portpool_error());
 		return 1;
 	}
@@ -366,7 +372,7 @@ int main(int argc, char **argv)
 	if (port >= 0) {
 		struct portpool_explanation why;
 
-		if (portpool_explain(cfg, (uint16_t)port, &why) < 0) {
+		if (portpool_explain(cfg, (uint16_t)port, &why, sizeof(why)) < 0) {
 			fprintf(stderr, "portpool-info: %s\n",
 				portpool_error());
 			return 1;

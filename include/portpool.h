@@ -14,8 +14,10 @@
 extern "C" {
 #endif
 
-#define PORTPOOL_VERSION_MAJOR	0
-#define PORTPOOL_VERSION_MINOR	1
+/* The version this header belongs to; portpool_version() the loaded one. */
+#define PORTPOOL_VERSION_MAJOR	1
+#define PORTPOOL_VERSION_MINOR	0
+#define PORTPOOL_VERSION_PATCH	0
 
 /*
  * Flags for portpool_config_set_flags().  Each NO_* flag switches one
@@ -48,14 +50,21 @@ extern "C" {
  * many were opened.
  */
 #define PORTPOOL_OPEN_PARTIAL		0x0100u
-/* Raise the soft RLIMIT_NOFILE toward the hard limit when the pool needs. */
+/*
+ * A pool that needs more descriptors than the soft RLIMIT_NOFILE allows
+ * raises it toward the hard limit, as far as it needs and no further;
+ * this flag leaves the limit alone.
+ */
+#define PORTPOOL_NO_RAISE_NOFILE	0x0400u
+/* 0.1's way to ask for the raise, now the default: accepted, no effect. */
 #define PORTPOOL_RAISE_NOFILE		0x0200u
 
 /* Every flag this version knows; set_flags() refuses any other bit. */
 #define PORTPOOL_FLAGS_ALL	(PORTPOOL_NO_HOST_SOURCES | \
 				 PORTPOOL_NO_PMTUDISC_OMIT | \
 				 PORTPOOL_OPEN_PARTIAL | \
-				 PORTPOOL_RAISE_NOFILE)
+				 PORTPOOL_RAISE_NOFILE | \
+				 PORTPOOL_NO_RAISE_NOFILE)
 
 /* Defaults, as a config from portpool_config_new() holds them. */
 #define PORTPOOL_DEFAULT_SIZE		2500u
@@ -67,8 +76,11 @@ extern "C" {
 #define PORTPOOL_MAX_USER_PORT_FIRST	1024u
 /* The host policy file, unless $PORTPOOL_CONF names another. */
 #define PORTPOOL_POLICY_FILE		"/etc/portpool.conf"
-/* Below this many bits a source port is weak (BIND ARM: 16,384 ports). */
-#define PORTPOOL_WEAK_BITS		14
+/*
+ * Fewer candidates than this are weak: 13,788 is the smallest uniform
+ * range whose spread porttest (DNS-OARC) grades GREAT (std dev >= 3,980).
+ */
+#define PORTPOOL_WEAK_CANDIDATES	13788u
 
 /* The sources that can keep a port out of a pool. */
 enum portpool_source {
@@ -78,8 +90,15 @@ enum portpool_source {
 	PORTPOOL_SOURCE_POLICY,		/* the host policy file */
 	PORTPOOL_SOURCE_WELL_KNOWN,	/* the built-in service table */
 	PORTPOOL_SOURCE_ETC_SERVICES,	/* udp entries of /etc/services */
-	PORTPOOL_SOURCE_COUNT
+	PORTPOOL_SOURCE_COUNT		/* the sources this header knows */
 };
+
+/*
+ * Room for sources in census.removed[], indexed by enum portpool_source:
+ * more than there are, so that a source added later fits without
+ * changing the struct.  Slots past PORTPOOL_SOURCE_COUNT are 0.
+ */
+#define PORTPOOL_CENSUS_SOURCES		16
 
 /* Why one port is or is not a candidate: see portpool_explain(3). */
 struct portpool_explanation {
@@ -90,34 +109,41 @@ struct portpool_explanation {
 	char text[512];			/* all of it, as one sentence */
 };
 
-/* What a configuration leaves to draw from: see portpool_census(3). */
+/*
+ * What a configuration leaves to draw from: see portpool_census(3).
+ * The caller passes sizeof(struct portpool_census): see portpool(3) on
+ * results that can grow.
+ */
 struct portpool_census {
 	uint16_t first, last;		/* the effective range */
 	char range_source[48];		/* e.g. "system (policy file)" */
-	unsigned long range_ports;
-	unsigned long candidates;
-	unsigned long excluded;		/* range ports not candidates */
+	uint64_t range_ports;
+	uint64_t candidates;
+	uint64_t excluded;		/* range ports not candidates */
 	/* range ports each source removes; a port may count under several */
-	unsigned long removed[PORTPOOL_SOURCE_COUNT];
+	uint64_t removed[PORTPOOL_CENSUS_SOURCES];
 	unsigned int size;		/* the pool size portpool_open() uses */
 	double fresh_bits;		/* log2(candidates): a fresh draw */
 	double pick_bits;		/* log2(size): picks, fixed pool */
-	int weak;			/* fresh_bits < PORTPOOL_WEAK_BITS */
+	int weak;			/* candidates < PORTPOOL_WEAK_CANDIDATES */
+	/* "default", "maxuserport", "system" or "explicit" */
+	char range_token[16];
+	int range_from_policy;		/* the host policy chose the range */
 };
 
 /* An open pool's counters: see portpool_stats(3). */
 struct portpool_stats {
 	size_t size;
-	unsigned long candidates;	/* at the last open or refresh */
-	unsigned long free;		/* candidates no member holds */
+	uint64_t candidates;		/* at the last open or refresh */
+	uint64_t free;			/* candidates no member holds */
 	double fresh_bits;		/* log2(candidates) */
 	double pick_bits;		/* log2(size) */
-	unsigned long bind_attempts;
-	unsigned long busy_skipped;	/* EADDRINUSE: skipped, not retried */
-	unsigned long rotations;
-	unsigned long refreshes;
-	unsigned long refresh_moves;	/* members moved by refresh */
-	unsigned long releases;		/* ports given back */
+	uint64_t bind_attempts;
+	uint64_t busy_skipped;		/* EADDRINUSE: skipped, not retried */
+	uint64_t rotations;
+	uint64_t refreshes;
+	uint64_t refresh_moves;		/* members moved by refresh */
+	uint64_t releases;		/* ports given back */
 };
 
 struct portpool_config;
@@ -161,10 +187,22 @@ int portpool_effective_range(const struct portpool_config *cfg,
 int portpool_is_excluded(const struct portpool_config *cfg, uint16_t port);
 long portpool_available(const struct portpool_config *cfg);
 int portpool_explain(const struct portpool_config *cfg, uint16_t port,
-		     struct portpool_explanation *why);
+		     struct portpool_explanation *why, size_t size);
 int portpool_census(const struct portpool_config *cfg,
-		    struct portpool_census *census);
+		    struct portpool_census *census, size_t size);
+/*
+ * Bulk answers, one host-file read for every port: bit p is bit (p % 64)
+ * of map[p / 64].  Return the number of bits set, or -1.
+ */
+#define PORTPOOL_MAP_WORDS 1024
+int portpool_candidate_map(const struct portpool_config *cfg,
+			   uint64_t map[PORTPOOL_MAP_WORDS]);
+int portpool_source_map(const struct portpool_config *cfg,
+			enum portpool_source source,
+			uint64_t map[PORTPOOL_MAP_WORDS]);
 const char *portpool_source_name(enum portpool_source source);
+/* "caller", "kernel", "policy", "well-known", "services", "range" */
+const char *portpool_source_token(enum portpool_source source);
 int portpool_source_ranges(const struct portpool_config *cfg,
 			   enum portpool_source source, char *buf,
 			   size_t size);
@@ -182,7 +220,11 @@ int portpool_release_port(struct portpool *pool, uint16_t port);
 /* The members the last successful rotate, refresh or release replaced. */
 size_t portpool_moved(const struct portpool *pool, size_t *index,
 		      size_t max);
-int portpool_stats(const struct portpool *pool, struct portpool_stats *stats);
+int portpool_stats(const struct portpool *pool, struct portpool_stats *stats,
+		   size_t size);
+
+/* "1.0.0": the version of the library loaded at run time. */
+const char *portpool_version(void);
 
 /* This thread's last failure, as a sentence. */
 const char *portpool_error(void);

@@ -22,11 +22,33 @@ static const char *const source_names[PORTPOOL_SOURCE_COUNT] = {
 	[PORTPOOL_SOURCE_ETC_SERVICES] = "/etc/services",
 };
 
+/* Words for scripts and JSON: never changed once released. */
+static const char *const source_tokens[PORTPOOL_SOURCE_COUNT] = {
+	[PORTPOOL_SOURCE_RANGE] = "range",
+	[PORTPOOL_SOURCE_CALLER] = "caller",
+	[PORTPOOL_SOURCE_KERNEL] = "kernel",
+	[PORTPOOL_SOURCE_POLICY] = "policy",
+	[PORTPOOL_SOURCE_WELL_KNOWN] = "well-known",
+	[PORTPOOL_SOURCE_ETC_SERVICES] = "services",
+};
+
+_Static_assert(PORTPOOL_SOURCE_COUNT <= PORTPOOL_CENSUS_SOURCES,
+	       "census.removed[] has a slot for every source");
+
 PP_EXPORT const char *portpool_source_name(enum portpool_source source)
 {
 	if ((unsigned)source >= PORTPOOL_SOURCE_COUNT)
 		return "unknown source";
 	return source_names[source];
+}
+
+PP_EXPORT const char *portpool_source_token(enum portpool_source source)
+{
+	if ((unsigned)source >= PORTPOOL_SOURCE_COUNT)
+		return pp_fail_null(EINVAL, "portpool_source_token: source %d "
+				    "is not one of 0-%d", (int)source,
+				    PORTPOOL_SOURCE_COUNT - 1);
+	return source_tokens[source];
 }
 
 static const char *well_known_name(unsigned port)
@@ -93,7 +115,8 @@ static void explain_text(struct portpool_explanation *why,
 }
 
 PP_EXPORT int portpool_explain(const struct portpool_config *cfg,
-			       uint16_t port, struct portpool_explanation *why)
+			       uint16_t port, struct portpool_explanation *why,
+			       size_t size)
 {
 	struct portpool_explanation answer = { .port = port }, *why_out = why;
 	char services_name[sizeof(why->service)] = "";
@@ -104,6 +127,10 @@ PP_EXPORT int portpool_explain(const struct portpool_config *cfg,
 
 	if (!why_out)
 		return pp_fail(EINVAL, "portpool_explain: why is NULL");
+	if (size < PP_EXPLANATION_SIZE_1_0)
+		return pp_result_copy(why_out, size, &answer, sizeof(answer),
+				      PP_EXPLANATION_SIZE_1_0,
+				      "portpool_explain");
 	cfg = pp_config_or_defaults(cfg, &defaults);
 	if (pp_sources_load(cfg, &ex, &first, &last) < 0)
 		return -1;
@@ -134,7 +161,8 @@ PP_EXPORT int portpool_explain(const struct portpool_config *cfg,
 				 services_name);
 	}
 	explain_text(why, &ex, cfg, first, last, services_name);
-	*why_out = answer;
+	pp_result_copy(why_out, size, &answer, sizeof(answer),
+		       PP_EXPLANATION_SIZE_1_0, "portpool_explain");
 out:
 	{
 		int err = errno;
@@ -146,13 +174,18 @@ out:
 }
 
 PP_EXPORT int portpool_census(const struct portpool_config *cfg,
-			      struct portpool_census *census)
+			      struct portpool_census *census_out, size_t size)
 {
+	struct portpool_census answer, *census = &answer;
 	struct portpool_config defaults;
 	struct pp_candidates *cand;
 
-	if (!census)
+	memset(census, 0, sizeof(*census));
+	if (!census_out)
 		return pp_fail(EINVAL, "portpool_census: census is NULL");
+	if (size < PP_CENSUS_SIZE_1_0)
+		return pp_result_copy(census_out, size, census, sizeof(*census),
+				      PP_CENSUS_SIZE_1_0, "portpool_census");
 	cfg = pp_config_or_defaults(cfg, &defaults);
 	cand = malloc(sizeof(*cand));
 	if (!cand)
@@ -164,22 +197,26 @@ PP_EXPORT int portpool_census(const struct portpool_config *cfg,
 		errno = err;
 		return -1;
 	}
-	memset(census, 0, sizeof(*census));
 	census->first = cand->first;
 	census->last = cand->last;
 	snprintf(census->range_source, sizeof(census->range_source), "%s%s",
 		 cand->range_source,
 		 cand->range_from_policy ? " (policy file)" : "");
-	census->range_ports = (unsigned long)(cand->last - cand->first) + 1;
+	snprintf(census->range_token, sizeof(census->range_token), "%s",
+		 cand->range_token);
+	census->range_from_policy = cand->range_from_policy;
+	census->range_ports = (uint64_t)(cand->last - cand->first) + 1;
 	census->candidates = cand->count;
 	census->excluded = cand->excluded;
-	memcpy(census->removed, cand->removed, sizeof(census->removed));
+	for (int s = 0; s < PORTPOOL_SOURCE_COUNT; s++)
+		census->removed[s] = cand->removed[s];
 	census->size = cand->size;
 	census->fresh_bits = cand->count ? log2((double)cand->count) : 0;
 	census->pick_bits = log2((double)cand->size);
-	census->weak = census->fresh_bits < PORTPOOL_WEAK_BITS;
+	census->weak = cand->count < PORTPOOL_WEAK_CANDIDATES;
 	free(cand);
-	return 0;
+	return pp_result_copy(census_out, size, census, sizeof(*census),
+			      PP_CENSUS_SIZE_1_0, "portpool_census");
 }
 
 /*

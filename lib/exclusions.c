@@ -178,6 +178,7 @@ int pp_candidates_build(const struct portpool_config *cfg,
 							    cand->last);
 	}
 	cand->range_source = pp_range_source_name(cfg, &ex.policy);
+	cand->range_token = pp_range_token(cfg, &ex.policy);
 	cand->range_from_policy = cfg->range_source == PP_RANGE_UNSET &&
 		(ex.policy.range_source != PP_RANGE_UNSET ||
 		 ex.policy.max_user_port);

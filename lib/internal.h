@@ -24,6 +24,22 @@
 int pp_fail(int err, const char *fmt, ...) PP_PRINTF(2, 3);
 /* Same sentence as pp_fail(), but for functions that return a pointer. */
 void *pp_fail_null(int err, const char *fmt, ...) PP_PRINTF(2, 3);
+/*
+ * abi.c: copy a result into a caller's struct of `size` bytes; `min` is
+ * the struct's size in 1.0, from PP_SIZE_1_0(type, the last 1.0 field).
+ * When fields are appended later, the last 1.0 field stays named here.
+ */
+int pp_result_copy(void *dst, size_t size, const void *src, size_t ours,
+		   size_t min, const char *fn);
+#define PP_SIZE_1_0(type, last)						\
+	((offsetof(type, last) + sizeof(((type *)0)->last) +		\
+	  _Alignof(type) - 1) / _Alignof(type) * _Alignof(type))
+#define PP_STATS_SIZE_1_0	PP_SIZE_1_0(struct portpool_stats, releases)
+#define PP_CENSUS_SIZE_1_0	PP_SIZE_1_0(struct portpool_census,	\
+					    range_from_policy)
+#define PP_EXPLANATION_SIZE_1_0	PP_SIZE_1_0(struct portpool_explanation, \
+					    text)
+
 /* "12,345": numbers in sentences are grouped as admins read them. */
 const char *pp_grouped(unsigned long n, char buf[static 32]);
 
@@ -250,6 +266,8 @@ int pp_range_resolve(const struct portpool_config *cfg,
 		     uint16_t *last);
 const char *pp_range_source_name(const struct portpool_config *cfg,
 				 const struct pp_policy *policy);
+const char *pp_range_token(const struct portpool_config *cfg,
+			   const struct pp_policy *policy);
 int pp_system_range(const char *path, uint16_t *first, uint16_t *last);
 
 /*
@@ -280,6 +298,7 @@ struct pp_candidates {
 	unsigned long excluded;		/* ports of the range excluded */
 	unsigned long removed[PORTPOOL_SOURCE_COUNT]; /* by each source */
 	const char *range_source;	/* "maxuserport", "system", ... */
+	const char *range_token;	/* "default", "maxuserport", ... */
 	bool range_from_policy;		/* the policy file chose the range */
 	unsigned size;			/* program's, policy's or 2500 */
 	struct pp_bitmap set;

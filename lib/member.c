@@ -2,6 +2,7 @@
 /* One member: a UDP socket bound to one chosen port. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -190,10 +191,32 @@ long pp_open_descriptors(void)
 }
 
 /*
+ * Without /proc (a chroot, an early-boot daemon, a container that hides
+ * it), count by asking each descriptor number below the soft limit:
+ * every open one is there unless the limit was lowered after it was
+ * opened, and then socket() still says EMFILE.  A thousand fcntl()s cost
+ * about 0.1 ms; past PP_NOFILE_PROBE_MAX numbers it is not worth it, and
+ * a limit that high already holds any pool.
+ */
+#define PP_NOFILE_PROBE_MAX 65536u
+
+static long probe_descriptors(rlim_t soft)
+{
+	long n = 0;
+
+	if (soft > PP_NOFILE_PROBE_MAX)
+		return -1;
+	for (int fd = 0; fd < (int)soft; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			n++;
+	return n;
+}
+
+/*
  * How many more descriptors fit under the soft RLIMIT_NOFILE, after
  * raising it toward the hard limit if `raise` and `needed` do not fit
- * (a raise is recorded in *undo).  ULONG_MAX when it cannot be told (no
- * /proc): socket() will say EMFILE.
+ * (a raise is recorded in *undo).  ULONG_MAX when it cannot be told:
+ * socket() will say EMFILE.
  */
 unsigned long pp_nofile_room(unsigned long needed, bool raise,
 			     unsigned long *open_out, unsigned long *limit_out,
@@ -219,6 +242,8 @@ unsigned long pp_nofile_room(unsigned long needed, bool raise,
 	}
 	open_now = pp_open_descriptors();
 	if (open_now < 0)
+		open_now = probe_descriptors(lim.rlim_cur);
+	if (open_now < 0)
 		return ULONG_MAX;
 	if (raise && (unsigned long)open_now + needed > lim.rlim_cur &&
 	    lim.rlim_cur < lim.rlim_max) {
@@ -242,7 +267,7 @@ unsigned long pp_nofile_room(unsigned long needed, bool raise,
 }
 
 /*
- * PORTPOOL_RAISE_NOFILE raises the soft limit before the call knows it
+ * The default raise of the soft limit happens before the call knows it
  * will succeed; a call that then fails puts it back, since a failed call
  * changes nothing.  Only if the limit is still what this call set: the
  * limit is the process's, and another thread may have raised it since

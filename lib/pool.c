@@ -203,7 +203,7 @@ static int fit_size(struct portpool *pool, size_t wanted)
 				       pool->cand.first, pool->cand.last,
 				       pp_grouped(pool->cand.excluded, c));
 	}
-	room = pp_nofile_room(pool->size, flags & PORTPOOL_RAISE_NOFILE,
+	room = pp_nofile_room(pool->size, !(flags & PORTPOOL_NO_RAISE_NOFILE),
 			      &open_now, &limit, &pool->nofile);
 	if (room >= pool->size)
 		return 0;
@@ -313,9 +313,11 @@ PP_EXPORT int portpool_pick(struct portpool *pool)
 }
 
 PP_EXPORT int portpool_stats(const struct portpool *pool,
-			     struct portpool_stats *stats)
+			     struct portpool_stats *stats_out, size_t size)
 {
-	if (!pool || !stats)
+	struct portpool_stats answer, *stats = &answer;
+
+	if (!pool || !stats_out)
 		return pp_fail(EINVAL, "portpool_stats: the %s is NULL",
 			       pool ? "stats" : "pool");
 	*stats = pool->stats;
@@ -325,5 +327,6 @@ PP_EXPORT int portpool_stats(const struct portpool *pool,
 	stats->fresh_bits = pool->cand.count ?
 			    log2((double)pool->cand.count) : 0;
 	stats->pick_bits = log2((double)pool->size);
-	return 0;
+	return pp_result_copy(stats_out, size, stats, sizeof(*stats),
+			      PP_STATS_SIZE_1_0, "portpool_stats");
 }

@@ -132,6 +132,30 @@ const char *pp_range_source_name(const struct portpool_config *cfg,
 	return "maxuserport";
 }
 
+/*
+ * The stable word for scripts: unlike the name above, it tells the
+ * default range apart from a MaxUserPort one.
+ */
+const char *pp_range_token(const struct portpool_config *cfg,
+			   const struct pp_policy *policy)
+{
+	bool own = cfg->range_source != PP_RANGE_UNSET || !policy;
+
+	switch (source_of(cfg, policy)) {
+	case PP_RANGE_MAXUSERPORT:
+		if (own ? cfg->max_user_port : policy->max_user_port)
+			return "maxuserport";
+		break;
+	case PP_RANGE_SYSTEM:
+		return "system";
+	case PP_RANGE_EXPLICIT:
+		return "explicit";
+	case PP_RANGE_UNSET:
+		break;
+	}
+	return "default";
+}
+
 PP_EXPORT int portpool_effective_range(const struct portpool_config *cfg,
 				       uint16_t *first, uint16_t *last)
 {

@@ -148,7 +148,7 @@ static int refresh_bind(struct portpool *pool, struct refresh_work *w)
 
 	w->nfree = pp_pool_free_of(pool, &w->cand.set, &w->free);
 	if (pp_check_nofile(w->nmove,
-			    pool->cfg.flags & PORTPOOL_RAISE_NOFILE,
+			    !(pool->cfg.flags & PORTPOOL_NO_RAISE_NOFILE),
 			    "refresh moving members", &w->nofile) < 0)
 		return -1;
 	while (w->bound < w->nmove) {

@@ -46,6 +46,7 @@ struct results {
 	double pick_ns, rotate_ratio, refresh_ms;
 	double mem_fixed, mem_per_member;
 	double noise;
+	double map_ratio;
 };
 
 static struct results *res;
@@ -624,7 +625,7 @@ static void run_open_case(struct open_case *oc, const int *busy_map)
 			if (s == S_LIB) {
 				if (!pool)
 					die_pp("portpool_open");
-				portpool_stats(pool, &st);
+				portpool_stats(pool, &st, sizeof(st));
 				cnt[s].attempts += st.bind_attempts;
 				cnt[s].failures += oc->n - st.size;
 				portpool_close(pool);
@@ -997,6 +998,50 @@ static void scen_refresh(void)
 	       res->refresh_ms <= 2 ? "PASS" : "MISS");
 }
 
+/*
+ * The candidate map for all 65,536 ports against one
+ * portpool_is_excluded(): both read the same host files once, so the
+ * map should cost little more than the files.  Interleaved, per-rep
+ * ratios of the mean over a batch of calls each.
+ */
+static void scen_map(void)
+{
+	static uint64_t map[PORTPOOL_MAP_WORDS];
+	struct portpool_config *cfg = new_cfg();
+	int calls = quick ? 50 : 200;
+	double tm[MAX_REPS], te[MAX_REPS];
+	volatile long sink = 0;
+
+	for (int r = 0; r < reps; r++) {
+		for (int k = 0; k < 2; k++) {
+			uint64_t t0 = now_ns();
+
+			if ((k + r) % 2 == 0) {
+				for (int i = 0; i < calls; i++)
+					sink += portpool_candidate_map(cfg,
+								       map);
+				tm[r] = (double)(now_ns() - t0) / calls;
+			} else {
+				for (int i = 0; i < calls; i++)
+					sink += portpool_is_excluded(cfg,
+						(uint16_t)(49152 + i));
+				te[r] = (double)(now_ns() - t0) / calls;
+			}
+		}
+	}
+	(void)sink;
+	if (portpool_candidate_map(cfg, map) < 0)
+		die_pp("portpool_candidate_map");
+	res->map_ratio = median_ratio(tm, te, reps);
+	printf("%-13s %6d  %d calls per rep, %d reps: candidate_map %.1f us, "
+	       "is_excluded %.1f us\n", "map", 65536, calls, reps,
+	       median(tm, reps) / 1e3, median(te, reps) / 1e3);
+	printf("%-13s %6d  => map/is_excluded = %.3f  target <= 2.00  %s\n\n",
+	       "map", 65536, res->map_ratio,
+	       res->map_ratio <= 2.0 ? "PASS" : "MISS");
+	portpool_config_free(cfg);
+}
+
 static double heap_held(void)
 {
 	struct mallinfo2 mi = mallinfo2();
@@ -1096,6 +1141,7 @@ static const struct scenario {
 	{ "rotate", scen_rotate },
 	{ "refresh", scen_refresh },
 	{ "memory", scen_memory },
+	{ "map", scen_map },
 };
 
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -1173,10 +1219,12 @@ int main(void)
 	       "crowded_uniform_ratio=%.3f crowded_kernel_bits=%.2f "
 	       "crowded_lib_bits=%.2f whole_ratio=%.3f pick_ns=%.2f "
 	       "rotate_ratio=%.3f refresh_ms=%.3f mem_fixed_bytes=%.0f "
-	       "mem_per_member_bytes=%.2f\n", res->open_default_ratio,
+	       "mem_per_member_bytes=%.2f map_ratio=%.3f\n",
+	       res->open_default_ratio,
 	       res->open_kb_ratio, res->crowded_ratio,
 	       res->crowded_uniform_ratio, res->kernel_bits, res->lib_bits,
 	       res->whole_ratio, res->pick_ns, res->rotate_ratio,
-	       res->refresh_ms, res->mem_fixed, res->mem_per_member);
+	       res->refresh_ms, res->mem_fixed, res->mem_per_member,
+	       res->map_ratio);
 	return 0;
 }

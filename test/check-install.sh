@@ -35,8 +35,8 @@ cc -Wall -Wextra -Werror -o "$tmp/app" "$tmp/app.c" \
 	$(pkg-config --cflags --libs libportpool)
 out=$(LD_LIBRARY_PATH="$tmp/root$prefix/lib" unshare -n "$tmp/app")
 [ "$out" = 16 ] || { echo "installed library: app printed '$out'" >&2; exit 1; }
-LD_LIBRARY_PATH="$tmp/root$prefix/lib" ldd "$tmp/app" | grep -q "$tmp/root$prefix/lib/libportpool.so.0" || {
-	echo "app is not linked against the installed libportpool.so.0" >&2
+LD_LIBRARY_PATH="$tmp/root$prefix/lib" ldd "$tmp/app" | grep -q "$tmp/root$prefix/lib/libportpool.so.1" || {
+	echo "app is not linked against the installed libportpool.so.1" >&2
 	exit 1
 }
 for alias in portpool_close.3 portpool_release_port.3 portpool_error.3; do

@@ -318,7 +318,7 @@ kill -0 "$s" 2>/dev/null && ss -Hulnp "sport = :$port" | grep -q socat ||
 	verdict FAIL "socat did not keep port $port"
 line=$(grep '^refresh: ' "$log")
 new=$(echo "$line" |
-	sed -n "s/^refresh: moved 1 member(s): $port->\([0-9]*\)$/\1/p")
+	sed -n "s/^refresh: moved 1 member(s): member [0-9]* to port \([0-9]*\)$/\1/p")
 [ -n "$new" ] && [ "$new" -ge 45000 ] && [ "$new" -le 45019 ] &&
 	[ "$new" != "$port" ] && ! grep -qx "$new" "$dir/held" ||
 	verdict FAIL "unexpected refresh line: \"$line\""

@@ -84,6 +84,9 @@ ssize_t __real_getrandom(void *buf, size_t len, unsigned flags);
 ssize_t __wrap_getrandom(void *buf, size_t len, unsigned flags);
 int __real_open(const char *path, int flags, ...);
 int __wrap_open(const char *path, int flags, ...);
+/* With _FILE_OFFSET_BITS=64 glibc's open() is open64(): wrap both. */
+int __real_open64(const char *path, int flags, ...);
+int __wrap_open64(const char *path, int flags, ...);
 ssize_t __real_read(int fd, void *buf, size_t len);
 ssize_t __wrap_read(int fd, void *buf, size_t len);
 
@@ -145,6 +148,15 @@ int __wrap_open(const char *path, int flags, ...)
 		return -1;
 	}
 	return __real_open(path, flags);
+}
+
+int __wrap_open64(const char *path, int flags, ...)
+{
+	if (fail_now(W_OPEN)) {
+		errno = fault.err;
+		return -1;
+	}
+	return __real_open64(path, flags);
 }
 
 ssize_t __wrap_read(int fd, void *buf, size_t len)
@@ -495,14 +507,14 @@ static void explain_all_or_nothing(void **state)
 		PORTPOOL_NO_KERNEL_RESERVED), 0);
 	/* count the opens of a successful explain: the last is the re-read */
 	arm(W_OPEN, 1000, EACCES);
-	assert_int_equal(portpool_explain(cfg, 4500, &why), 0);
+	assert_int_equal(portpool_explain(cfg, 4500, &why, sizeof(why)), 0);
 	opens = fault.calls;
 	disarm();
 	assert_string_equal(why.service, "IPsec NAT-T");
 	memset(&why, 0xa5, sizeof(why));
 	before = why;
 	arm(W_OPEN, opens, EACCES);
-	assert_failed_with(portpool_explain(cfg, 4500, &why), EACCES);
+	assert_failed_with(portpool_explain(cfg, 4500, &why, sizeof(why)), EACCES);
 	disarm();
 	assert_true(fault.fired);
 	assert_memory_equal(&why, &before, sizeof(why));

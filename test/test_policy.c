@@ -53,7 +53,7 @@ static void every_key(void **state)
 	assert_int_equal(portpool_is_excluded(cfg, 3150), 1);
 	assert_int_equal(portpool_is_excluded(cfg, 3200), 1);
 	assert_int_equal(portpool_is_excluded(cfg, 3201), 0);
-	assert_int_equal(portpool_census(cfg, &census), 0);
+	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
 	assert_int_equal(census.size, 1200);
 	assert_int_equal(census.removed[PORTPOOL_SOURCE_POLICY], 103);
 	assert_string_equal(census.range_source, "maxuserport (policy file)");
@@ -61,7 +61,7 @@ static void every_key(void **state)
 	use_policy("policy-crlf.conf");
 	range_is(cfg, 1024, 6000);
 	assert_int_equal(portpool_is_excluded(cfg, 1500), 1);
-	assert_int_equal(portpool_census(cfg, &census), 0);
+	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
 	assert_int_equal(census.size, 10);
 
 	use_policy("policy-range.conf");
@@ -83,7 +83,7 @@ static void program_beats_file(void **state)
 	assert_int_equal(portpool_config_set_range(cfg, 30000, 30099), 0);
 	range_is(cfg, 30000, 30099);
 	assert_int_equal(portpool_config_use_system_range(cfg), 0);
-	assert_int_equal(portpool_census(cfg, &census), 0);
+	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
 	assert_string_equal(census.range_source, "system");
 	assert_int_equal(portpool_config_set_max_user_port(cfg, 8000), 0);
 	range_is(cfg, 1024, 8000);
@@ -91,7 +91,7 @@ static void program_beats_file(void **state)
 	assert_int_equal(portpool_config_set_max_user_port(cfg, 0), 0);
 	range_is(cfg, 1024, 5000);
 	assert_int_equal(portpool_config_set_size(cfg, 77), 0);
-	assert_int_equal(portpool_census(cfg, &census), 0);
+	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
 	assert_int_equal(census.size, 77);
 	/* the file's reservations survive every flag and setting */
 	assert_int_equal(portpool_config_set_flags(cfg, PORTPOOL_FLAGS_ALL),
@@ -236,7 +236,7 @@ static void explain_port(void **state)
 	(void)state;
 	use_policy("policy-good.conf");
 	use_fixture_hosts(cfg);
-	assert_int_equal(portpool_explain(cfg, 4500, &why), 0);
+	assert_int_equal(portpool_explain(cfg, 4500, &why, sizeof(why)), 0);
 	assert_int_equal(why.sources,
 			 1u << PORTPOOL_SOURCE_POLICY |
 			 1u << PORTPOOL_SOURCE_WELL_KNOWN |
@@ -246,27 +246,27 @@ static void explain_port(void **state)
 	assert_non_null(strstr(why.text, "policy-good.conf:3"));
 	assert_non_null(strstr(why.text, "IPsec NAT-T"));
 
-	assert_int_equal(portpool_explain(cfg, 3150, &why), 0);
+	assert_int_equal(portpool_explain(cfg, 3150, &why, sizeof(why)), 0);
 	assert_int_equal(why.policy_line, 4);
-	assert_int_equal(portpool_explain(cfg, 3200, &why), 0);
+	assert_int_equal(portpool_explain(cfg, 3200, &why, sizeof(why)), 0);
 	assert_int_equal(why.policy_line, 5);
 
-	assert_int_equal(portpool_explain(cfg, 4501, &why), 0);
+	assert_int_equal(portpool_explain(cfg, 4501, &why, sizeof(why)), 0);
 	assert_int_equal(why.sources, 0);
 	assert_non_null(strstr(why.text, "is a candidate"));
 
-	assert_int_equal(portpool_explain(cfg, 9149, &why), 0);
+	assert_int_equal(portpool_explain(cfg, 9149, &why, sizeof(why)), 0);
 	assert_int_equal(why.sources, 1u << PORTPOOL_SOURCE_RANGE |
 				      1u << PORTPOOL_SOURCE_KERNEL);
 	assert_non_null(strstr(why.text, "1024-5000"));
 
 	assert_int_equal(portpool_config_reserve(cfg, 26000, 26000), 0);
 	assert_int_equal(portpool_config_set_range(cfg, 25000, 27000), 0);
-	assert_int_equal(portpool_explain(cfg, 26000, &why), 0);
+	assert_int_equal(portpool_explain(cfg, 26000, &why, sizeof(why)), 0);
 	assert_int_equal(why.sources, 1u << PORTPOOL_SOURCE_CALLER |
 				      1u << PORTPOOL_SOURCE_ETC_SERVICES);
 	assert_string_equal(why.service, "quake-ctf");
-	assert_failed_with(portpool_explain(cfg, 1, NULL), EINVAL);
+	assert_failed_with(portpool_explain(cfg, 1, NULL, sizeof(struct portpool_explanation)), EINVAL);
 	assert_string_equal(portpool_source_name(PORTPOOL_SOURCE_KERNEL),
 			    "kernel ip_local_reserved_ports");
 	assert_string_equal(portpool_source_name(PORTPOOL_SOURCE_COUNT),
@@ -284,7 +284,7 @@ static void census_counts(void **state)
 	assert_int_equal(portpool_config_set_range(cfg, 8000, 9999), 0);
 	assert_int_equal(portpool_config_reserve_list(cfg, "8080 9000-9009"),
 			 0);
-	assert_int_equal(portpool_census(cfg, &c), 0);
+	assert_int_equal(portpool_census(cfg, &c, sizeof(c)), 0);
 	assert_int_equal(c.first, 8000);
 	assert_int_equal(c.last, 9999);
 	assert_string_equal(c.range_source, "explicit");
@@ -327,7 +327,7 @@ static void census_counts(void **state)
 			PORTPOOL_SOURCE_COUNT, buf, sizeof(buf)), EINVAL);
 	}
 	assert_int_equal(portpool_config_set_range(cfg, 40000, 59999), 0);
-	assert_int_equal(portpool_census(cfg, &c), 0);
+	assert_int_equal(portpool_census(cfg, &c, sizeof(c)), 0);
 	/* 20,000 less Tailscale 41641 and WireGuard 51820 */
 	assert_int_equal(c.weak, 0);
 	assert_int_equal(c.candidates, 19998);
@@ -418,11 +418,12 @@ static void partial_and_nofile(void **state)
 	assert_int_equal(portpool_config_set_range(cfg, 42000, 42009), 0);
 	assert_int_equal(portpool_config_set_size(cfg, 50), 0);
 	assert_int_equal(portpool_config_set_flags(cfg,
-		PORTPOOL_NO_HOST_SOURCES | PORTPOOL_OPEN_PARTIAL), 0);
+		PORTPOOL_NO_HOST_SOURCES | PORTPOOL_OPEN_PARTIAL |
+		PORTPOOL_NO_RAISE_NOFILE), 0);
 	pool = portpool_open(cfg);
 	assert_non_null(pool);
 	assert_int_equal(portpool_size(pool), 10);
-	assert_int_equal(portpool_stats(pool, &st), 0);
+	assert_int_equal(portpool_stats(pool, &st, sizeof(st)), 0);
 	assert_int_equal(st.size, 10);
 	assert_int_equal(st.candidates, 10);
 	assert_int_equal(st.free, 0);
@@ -437,7 +438,7 @@ static void partial_and_nofile(void **state)
 	low.rlim_cur = (rlim_t)before + 5;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
 	assert_int_equal(portpool_config_set_flags(cfg,
-		PORTPOOL_NO_HOST_SOURCES), 0);
+		PORTPOOL_NO_HOST_SOURCES | PORTPOOL_NO_RAISE_NOFILE), 0);
 	assert_int_equal(portpool_config_set_size(cfg, 8), 0);
 	errno = 0;
 	assert_null(portpool_open(cfg));
@@ -446,7 +447,8 @@ static void partial_and_nofile(void **state)
 	assert_int_equal(pp_test_count_fds(), before);
 	/* partial: as many as fit, leaving half of a small room (5 - 2) */
 	assert_int_equal(portpool_config_set_flags(cfg,
-		PORTPOOL_NO_HOST_SOURCES | PORTPOOL_OPEN_PARTIAL), 0);
+		PORTPOOL_NO_HOST_SOURCES | PORTPOOL_OPEN_PARTIAL |
+		PORTPOOL_NO_RAISE_NOFILE), 0);
 	pool = portpool_open(cfg);
 	assert_non_null(pool);
 	assert_int_equal(portpool_size(pool), 3);
@@ -496,7 +498,7 @@ static void stats_count(void **state)
 	assert_int_equal(portpool_release_port(pool, portpool_port(pool, 3)),
 			 1);
 	assert_int_equal(portpool_refresh(pool), 0);
-	assert_int_equal(portpool_stats(pool, &st), 0);
+	assert_int_equal(portpool_stats(pool, &st, sizeof(st)), 0);
 	assert_int_equal(st.size, 20);
 	assert_int_equal(st.rotations, 5);
 	assert_int_equal(st.releases, 1);
@@ -506,7 +508,7 @@ static void stats_count(void **state)
 	assert_int_equal(st.candidates, 99);
 	assert_int_equal(st.free, 99 - 20);
 	assert_true(fabs(st.pick_bits - log2(20)) < 1e-9);
-	assert_failed_with(portpool_stats(pool, NULL), EINVAL);
+	assert_failed_with(portpool_stats(pool, NULL, sizeof(struct portpool_stats)), EINVAL);
 	portpool_close(pool);
 	portpool_config_free(cfg);
 }
