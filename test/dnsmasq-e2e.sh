@@ -18,7 +18,9 @@
 #      dnsmasq alive meanwhile;
 #   d. well-known: range 4780-4800, where only the built-in table keeps
 #      4789 (VXLAN) and 4791 (RoCEv2) out: Debian's dnsmasq uses both,
-#      the patched one neither, in 1000 queries each.
+#      the patched one neither, in 1000 queries each;
+#   e. a server with its own source address (@127.0.0.1), which the
+#      pools do not serve: 1000 queries, none from 4495, 4500 or 4505.
 #
 # What needs what: the build (contrib/dnsmasq/build.sh, cached in
 # $B/dnsmasq, so only the first run fetches the source) needs the network
@@ -160,13 +162,14 @@ until [ -e "$dir/authority.ready" ]; do
 		"$(tail -n 1 "$dir/authority.log")"
 	sleep 0.1
 done
-# start_dnsmasq BINARY [MIN MAX]: forward test. to the authority, from
-# MIN-MAX (4490-4510).
+# start_dnsmasq BINARY [MIN MAX [SOURCE]]: forward test. to the
+# authority, from MIN-MAX (4490-4510), from the address SOURCE if given.
 start_dnsmasq() {
 	: >"$dir/dnsmasq.log"
 	"$1" -k --conf-file=/dev/null --port=5353 \
 		--listen-address=127.0.0.1 --bind-interfaces --no-resolv \
-		--no-hosts --server=/test/127.0.0.2 --min-port="${2:-4490}" \
+		--no-hosts --server="/test/127.0.0.2${4:+@$4}" \
+		--min-port="${2:-4490}" \
 		--max-port="${3:-4510}" --user=root --group= --pid-file= \
 		--log-facility="$dir/dnsmasq.log" 2>"$dir/dnsmasq.err" &
 	dnsmasq=$!
@@ -317,8 +320,28 @@ verdict PASS "patched: 1000 answered, $s, 0 from 4789 (VXLAN) and 4791" \
 	"(RoCEv2); Debian's: $debian of 1000"
 EOF
 
+# e. A server with its own source address is not served by the pools:
+# dnsmasq draws its port itself, skipping what the host reserved.
+cat >"$TMP/e.sh" <<'EOF'
+. "${1%/*}/lib.sh"
+start_dnsmasq "$patched" 4490 4510 127.0.0.1
+load 1000
+s=$(spread)
+case $s in *outside*) verdict FAIL "$s" ;; esac
+k=$(($(from 4495) + $(from 4500) + $(from 4505)))
+[ "$k" -eq 0 ] ||
+	verdict FAIL "$k queries from reserved ports: 4495 $(from 4495)," \
+		"4500 $(from 4500), 4505 $(from 4505)"
+# The idle IPv4 pool holds 9 of the 18 candidates; the rest are drawn.
+[ "$(sort -u "$dir/ports" | wc -l)" -ge 6 ] ||
+	verdict FAIL "too few ports used: $s"
+verdict PASS "server=/test/127.0.0.2@127.0.0.1: 1000 answered, $s," \
+	"0 from 4495, 4500, 4505"
+EOF
+
 scenario a-patched "$TMP/a.sh" 60
 scenario b-debian-control "$TMP/b.sh" 60
 scenario c-give-back "$TMP/c.sh" 60
 scenario d-well-known "$TMP/d.sh" 60
+scenario e-source-address "$TMP/e.sh" 60
 finish
