@@ -182,7 +182,8 @@ abi-lib: $(SHARED)
 		exit 1; }
 
 abi-dump: abi-lib
-	abidw --no-corpus-path --headers-dir include --out-file $(ABI_DUMP) \
+	abidw --no-corpus-path --no-comp-dir-path --headers-dir include \
+		--out-file $(ABI_DUMP) \
 		$(ABI_LIB)
 
 abi-check: abi-lib

@@ -570,7 +570,29 @@ static void test_tokens(void **state)
 	assert_int_equal(portpool_config_use_system_range(cfg), 0);
 	assert_int_equal(portpool_census(cfg, &c, sizeof(c)), 0);
 	assert_string_equal(c.range_token, "system");
+	assert_int_equal(c.range_from_policy, 0);
 	portpool_config_free(cfg);
+
+	/* A range the policy file chose: the same token, and the flag. */
+	{
+		char path[] = "/tmp/portpool-abi-policy-XXXXXX";
+		static const char text[] = "range = 40000-40999\n";
+		int fd = mkstemp(path);
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, text, sizeof(text) - 1),
+				 sizeof(text) - 1);
+		close(fd);
+		cfg = portpool_config_new();
+		assert_non_null(cfg);
+		assert_int_equal(portpool_config_set_policy_file(cfg, path), 0);
+		assert_int_equal(portpool_census(cfg, &c, sizeof(c)), 0);
+		unlink(path);
+		assert_string_equal(c.range_token, "explicit");
+		assert_int_equal(c.range_from_policy, 1);
+		assert_int_equal(c.first, 40000);
+		portpool_config_free(cfg);
+	}
 }
 
 static int weak_of(unsigned first, unsigned last, const char *reserve)
@@ -697,7 +719,7 @@ static int nofile_without_proc(void)
 	int rc = 0;
 
 	if (unshare(CLONE_NEWNS) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("none", "/proc", "tmpfs", 0, NULL) != 0)
 		return 10;
 	if (access("/proc/self/fd", F_OK) == 0)
