@@ -262,7 +262,8 @@ check: check-deps all $(CHECK_TESTS) $(FUZZ_REPLAY) $(B)/libportpool.pc
 		"sh test/check-version.sh $(VERSION) $(SHARED) \
 			$(B)/libportpool.pc" \
 		$(CHECK_INSTALL) "sh test/e2e.sh" "sh test/admin-e2e.sh" \
-		"sh test/check-dscp.sh $(B)" $(GUARD_CHECKS)
+		"sh test/check-dscp.sh $(B)" $(GUARD_CHECKS) \
+		"sh test/dnsmasq-e2e.sh"
 
 # Made at install time, so that it names the prefix given there.
 $(B)/libportpool.pc: libportpool.pc.in

@@ -9,6 +9,8 @@
 #     daemons     the real resolvers and tools the end-to-end tests drive
 #     guard       clang, libbpf and bpftool, to build portpool-guard
 #     abi         libabigail's abidw and abidiff
+#     dnsmasq-build what contrib/dnsmasq/build.sh needs to fetch, patch
+#                 and build Debian's dnsmasq source
 #
 # Debian starts and enables a daemon's service when it is installed.  The
 # tests run the daemons themselves, in namespaces, so the install must
@@ -49,9 +51,15 @@ for group in "$@"; do
 		need bpftool command -v bpftool ;;
 	abi)
 		need abigail-tools command -v abidiff ;;
+	dnsmasq-build)
+		need gcc command -v gcc
+		need make command -v make
+		need dpkg-dev command -v dpkg-source
+		need patch command -v patch
+		need xz-utils command -v xz ;;
 	*)
 		echo "deps.sh: unknown group \"$group\": known are hardening," \
-		     "daemons, guard, abi" >&2
+		     "daemons, guard, abi, dnsmasq-build" >&2
 		exit 2 ;;
 	esac
 done
