@@ -261,6 +261,7 @@ check: check-deps all $(CHECK_TESTS) $(FUZZ_REPLAY) $(B)/libportpool.pc
 	@sh test/run.sh $(CHECK_TESTS) $(FUZZ_CHECKS) $(CHECK_MAN) \
 		"sh test/check-version.sh $(VERSION) $(SHARED) \
 			$(B)/libportpool.pc" \
+		"sh test/check-symbols.sh $(STATIC) $(SHARED)" \
 		$(CHECK_INSTALL) "sh test/e2e.sh" "sh test/admin-e2e.sh" \
 		"sh test/check-dscp.sh $(B)" $(GUARD_CHECKS) \
 		"sh test/dnsmasq-e2e.sh"

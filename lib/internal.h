@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "portpool.h"
+#include "symbols.h"
 
 #define PP_EXPORT __attribute__((visibility("default")))
 #define PP_PRINTF(f, a) __attribute__((format(printf, f, a)))
