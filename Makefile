@@ -258,7 +258,8 @@ CHECK_INSTALL := $(if $(call have,command -v pkg-config),\
 	"sh test/check-install.sh")
 
 check: check-deps all $(CHECK_TESTS) $(FUZZ_REPLAY) $(B)/libportpool.pc
-	@sh test/run.sh $(CHECK_TESTS) $(FUZZ_CHECKS) $(CHECK_MAN) \
+	@PATH="$$PATH:/usr/sbin:/sbin" sh test/run.sh $(CHECK_TESTS) \
+		$(FUZZ_CHECKS) $(CHECK_MAN) \
 		"sh test/check-version.sh $(VERSION) $(SHARED) \
 			$(B)/libportpool.pc" \
 		"sh test/check-symbols.sh $(STATIC) $(SHARED)" \
@@ -277,7 +278,7 @@ $(B)/libportpool.pc: libportpool.pc.in
 # Every name in a page's .Nm lines gets a link to that page.
 man_aliases = for page in $(MAN_PAGES); do \
 	sec=$${page\#\#*.}; base=$${page\#\#*/}; \
-	for name in $$(sed -n 's/^\.Nm \([a-z_.]*\).*/\1/p' $$page | sort -u); do \
+	for name in $$(sed -n 's/^\.Nm \([a-z0-9_.-]*\).*/\1/p' $$page | sort -u); do \
 		[ "$$name.$$sec" = "$$base" ] || echo "$$sec $$base $$name.$$sec"; \
 	done; done
 
@@ -366,7 +367,8 @@ all: $(TOOLS:%=$(B)/tools/%)
 # in the tool as a libbpf skeleton.  Without the BPF tools the rest of
 # the build goes on and says how to get them.
 BPF_CLANG ?= clang
-BPFTOOL   ?= bpftool
+# bpftool is in /usr/sbin, which an ordinary user's PATH may lack.
+BPFTOOL   ?= $(firstword $(wildcard /usr/sbin/bpftool) bpftool)
 GUARD     := $(B)/tools/portpool-guard
 PRELOAD   := $(B)/libportpool-preload.so
 GUARD_HAVE := $(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && \
@@ -420,7 +422,7 @@ bench: $(GUARD_ALL)
 # make check builds and tests the guard: its packages come first.
 check-deps: guard-deps
 guard-deps:
-	@sh test/deps.sh guard daemons
+	@sh test/deps.sh guard daemons || [ $$? -eq 77 ]
 
 .PHONY: guard guard-missing guard-deps
 # ---- end guard --------------------------------------------------------------

@@ -2,11 +2,14 @@
 # dns-query --dscp sets the DSCP through the socket hook: every query, from
 # the first members and from those rotated in after each answer, arrives
 # with that TOS byte.  Negative control: without --dscp the byte is 0.
-# Runs in its own network namespace (unshare -n), so the host sees nothing.
+# Runs in its own network namespace (unshare -n; as an ordinary user
+# unshare -rn, a user namespace around it), so the host sees nothing.
 # usage: check-dscp.sh build-dir
 set -eu
 bin=$1/examples
-if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
+ns=-n
+[ "$(id -u)" = 0 ] || ns=-rn
+if ! unshare $ns true 2>/dev/null; then
 	[ "${CI:-}" = true ] && { echo "dscp: no network namespace" >&2; exit 1; }
 	echo "dscp: skipped, no network namespace"
 	exit 0
@@ -50,7 +53,7 @@ sleep 0.1
 head -n 30 "$tmp/queries.log" >"$tmp/with.done"
 tail -n +31 "$tmp/queries.log" >"$tmp/without.done"
 RUN
-unshare -n sh "$tmp/run.sh" "$bin" "$tmp"
+unshare $ns sh "$tmp/run.sh" "$bin" "$tmp"
 with=$(awk '$2 != 184' "$tmp/with.done" | wc -l)
 ports=$(awk '{ print $1 }' "$tmp/with.done" | sort -u | wc -l)
 n=$(wc -l <"$tmp/with.done")

@@ -16,6 +16,9 @@
 # tests run the daemons themselves, in namespaces, so the install must
 # leave the host as it was: a policy-rc.d keeps every service from
 # starting, and the unit links the install made (enabling) are removed.
+# The daemons and bpftool live in /usr/sbin, which an ordinary user's PATH
+# may lack: look there too, or they would be named missing when installed.
+PATH=$PATH:/usr/sbin:/sbin
 missing=
 need() {	# need PACKAGE TEST...
 	pkg=$1

@@ -191,11 +191,13 @@ if [ "${LIBPORTPOOL:-tree}" = tree ]; then
 	make -s -C "$TREE" "B=$B" all >"$LOG/libportpool.log" 2>&1 ||
 		fail "make in $TREE" "$LOG/libportpool.log"
 	mkdir -p "$OUT/pkgconfig" || fail "cannot make $OUT/pkgconfig"
-	sed -e "s|@prefix@|$TREE|" -e "s|@libdir@|$TREE/$B|" \
-	    -e "s|@includedir@|$TREE/include|" \
-	    -e "s|@version@|$(sed -n 's/^VERSION *:= *//p' "$TREE/Makefile")|" \
-	    "$TREE/libportpool.pc.in" >"$OUT/pkgconfig/libportpool.pc" ||
-		fail "cannot write $OUT/pkgconfig/libportpool.pc"
+	# The Makefile's own .pc rule, pointed at the tree's build.
+	make -s -C "$TREE" "B=$B" "prefix=$TREE" "libdir=$TREE/$B" \
+		"includedir=$TREE/include" "$B/libportpool.pc" \
+		>>"$LOG/libportpool.log" 2>&1 &&
+	cp "$TREE/$B/libportpool.pc" "$OUT/pkgconfig/libportpool.pc" ||
+		fail "cannot write $OUT/pkgconfig/libportpool.pc" \
+			"$LOG/libportpool.log"
 	PKG_CONFIG_PATH=$OUT/pkgconfig
 	export PKG_CONFIG_PATH
 else
