@@ -289,7 +289,7 @@ man_aliases = for page in $(MAN_PAGES); do \
 INSTALL_DIRS = $(libdir) $(includedir) $(pkgconfigdir) \
 	$(sort $(foreach p,$(MAN_PAGES),$(mandir)/man$(subst .,,$(suffix $(p))))) \
 	$(if $(TOOLS),$(sbindir)) $(if $(DOC_EXAMPLES),$(docdir)/examples) \
-	$(systemdunitdir)
+	$(if $(filter portpool-guard,$(TOOLS)),$(systemdunitdir))
 INSTALLED_DIRS = $(B)/installed-dirs
 
 install: all $(B)/libportpool.pc
@@ -315,9 +315,10 @@ install: all $(B)/libportpool.pc
 	$(if $(DOC_EXAMPLES),install -m 644 $(DOC_EXAMPLES) \
 		$(DESTDIR)$(docdir)/examples/)
 	install -m 755 $(PRELOAD) $(DESTDIR)$(libdir)/
-	sed 's|/usr/local/sbin|$(sbindir)|' tools/portpool-guard.service \
-		>$(DESTDIR)$(systemdunitdir)/portpool-guard.service
-	chmod 644 $(DESTDIR)$(systemdunitdir)/portpool-guard.service
+	$(if $(filter portpool-guard,$(TOOLS)),sed \
+		's|/usr/local/sbin|$(sbindir)|' tools/portpool-guard.service \
+		>$(DESTDIR)$(systemdunitdir)/portpool-guard.service && \
+		chmod 644 $(DESTDIR)$(systemdunitdir)/portpool-guard.service)
 
 uninstall:
 	rm -f $(DESTDIR)$(includedir)/portpool.h \
@@ -331,7 +332,7 @@ uninstall:
 		rm -f $(DESTDIR)$(mandir)/man$${page##*.}/$${page##*/}; done
 	$(man_aliases) | while read sec page alias; do \
 		rm -f $(DESTDIR)$(mandir)/man$$sec/$$alias; done
-	rm -f $(TOOLS:%=$(DESTDIR)$(sbindir)/%) \
+	rm -f $(addprefix $(DESTDIR)$(sbindir)/,$(sort $(TOOLS) portpool-guard)) \
 		$(DOC_EXAMPLES:examples/%=$(DESTDIR)$(docdir)/examples/%)
 	@[ ! -f $(INSTALLED_DIRS) ] || { \
 		LC_ALL=C sort -ru $(INSTALLED_DIRS) | while read -r d; do \

@@ -78,6 +78,21 @@ for tool in $tools; do
 		exit 1
 	}
 done
+# The preload shim beside the library; the guard's unit with the guard,
+# naming where the guard was installed.
+[ -x "$root$prefix/lib/libportpool-preload.so" ] || {
+	echo "libportpool-preload.so not installed in $prefix/lib" >&2
+	exit 1
+}
+case " $tools " in
+*" portpool-guard "*)
+	unit=$root$prefix/lib/systemd/system/portpool-guard.service
+	grep -q "^ExecStart=$prefix/sbin/portpool-guard" "$unit" || {
+		echo "portpool-guard.service not installed, or not naming" \
+		     "$prefix/sbin/portpool-guard" >&2
+		exit 1
+	} ;;
+esac
 if [ -f "$top/examples/portpool.conf" ]; then
 	[ -f "$root$prefix/share/doc/libportpool/examples/portpool.conf" ] || {
 		echo "examples/portpool.conf not installed in the docdir" >&2

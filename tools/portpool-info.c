@@ -43,13 +43,13 @@ static const char usage[] =
 "  --size N             pool size (1-65535)\n"
 "  --family 4|6         address family (default 4)\n"
 "  --address ADDR       numeric address to bind (default: wildcard)\n"
-"  --policy FILE        read FILE instead of /etc/portpool.conf\n"
+"  --policy FILE        also read FILE, after the host policy\n"
 "  --no-kernel-reserved, --no-well-known, --no-etc-services\n"
 "                       switch a host exclusion source off\n"
 "  --json               one JSON object instead of text\n"
 "  --help               this text\n"
 "Exit status: 0 success, 1 the library failed (--audit: a port is at\n"
-"risk), 2 bad options.\n";
+"risk), 2 bad options, 3 --audit could not look.\n";
 
 void info_die_usage(const char *fmt, ...)
 {
@@ -457,9 +457,6 @@ int main(int argc, char **argv)
 		die_usage("--emit writes configuration text, not --json");
 	if (!protos)
 		protos = WHO_UDP | WHO_TCP;
-	/* A pool of 2,500 needs more than the usual soft limit of 1,024. */
-	if (open_size >= 0)
-		flags |= PORTPOOL_RAISE_NOFILE;
 	check(portpool_config_set_flags(cfg, flags), "flags");
 	/* The census shows the size --open will use. */
 	if (open_size > 0)
