@@ -74,9 +74,6 @@ extern "C" {
 #define PORTPOOL_MAX_USER_PORT_MAX	65534u
 /* With MaxUserPort set, the range is [1024, MaxUserPort]. */
 #define PORTPOOL_MAX_USER_PORT_FIRST	1024u
-/* The host policy file, unless $PORTPOOL_CONF names another, as a build
- * with the default sysconfdir (/etc) reads it; see portpool.conf(5). */
-#define PORTPOOL_POLICY_FILE		"/etc/portpool.conf"
 /*
  * Fewer candidates than this are weak: 13,788 is the smallest uniform
  * range whose spread porttest (DNS-OARC) grades GREAT (std dev >= 3,980).
