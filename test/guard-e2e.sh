@@ -382,6 +382,36 @@ got=$(PORTPOOL_CONF=$TMP/no-such-policy unshare -n env LD_PRELOAD="$PRELOAD" \
 want="ok EADDRINUSE"
 [ "$got" = "$want" ] && result PASS "preload kernel list" "no policy file, 4507 then reserved in the kernel: $got" ||
 	result FAIL "preload kernel list" "got '$got', want '$want'"
+# After a chroot to an empty directory (no policy, no /proc) the set read
+# before stays: 4507, from the namespace's kernel list, is still refused
+# once the shim has looked at its inputs again (a second later).
+mkdir "$TMP/emptyroot"
+cat >"$TMP/prec.py" <<'EOF'
+import os, socket, sys, time
+def udp(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("0.0.0.0", port))
+        return "ok"
+    except OSError as e:
+        return "EADDRINUSE" if e.errno == 98 else e.strerror
+    finally:
+        s.close()
+out = [udp(4507)]
+os.chroot(sys.argv[1])
+os.chdir("/")
+for i in range(2):
+    time.sleep(1.2)
+    out.append(udp(4507))
+print(" ".join(out))
+EOF
+got=$(PORTPOOL_CONF=$TMP/no-such-policy unshare -n sh -c \
+	'echo 4507 >/proc/sys/net/ipv4/ip_local_reserved_ports &&
+	exec env LD_PRELOAD="$1" python3 "$2" "$3"' sh "$PRELOAD" \
+	"$TMP/prec.py" "$TMP/emptyroot" 2>&1)
+want="EADDRINUSE EADDRINUSE EADDRINUSE"
+[ "$got" = "$want" ] && result PASS "preload chroot" "no policy file, kernel list 4507, before and after chroot: $got" ||
+	result FAIL "preload chroot" "got '$got', want '$want'"
 got=$(unshare -n python3 "$TMP/pre.py" "$PORTPOOL_CONF" 2>&1)
 policy 4500
 want="ok ok ok ok ok ok"
