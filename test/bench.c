@@ -1215,6 +1215,8 @@ static void scen_audit(void)
 	       "audit", n, areps, median(ta, areps) / 1e6,
 	       median(ts, areps) / 1e6, res->audit_ratio,
 	       res->audit_ratio <= 1.5 ? "PASS" : "MISS");
+}
+
 /* ---- guard: portpool-guard and libportpool-preload.so on the bind path ---- */
 
 typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
@@ -1281,13 +1283,6 @@ static void join_cgroup(const char *dir)
 	close(fd);
 }
 
-/*
- * The guard: this process moves between two child cgroups of its own, one
- * with the guard's programs attached, every repetition.  The preload: its
- * bind() called through dlopen, against the C library's, in the same
- * process: what LD_PRELOAD puts on a program's bind path.  Both bind an
- * explicit port that is not denied, the path every daemon bind takes.
- */
 /* What scen_guard() made, undone whatever happened to the measuring. */
 static char guard_tool[4200], guard_tmp[32], guard_pins[64];
 static char guard_plain[4200], guard_guarded[4200];

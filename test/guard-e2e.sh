@@ -75,6 +75,7 @@ PIN=$TMP/bpf/pins
 mkdir "$TMP/bpf" "$CGG" "$CGP" || exit 1
 cleanup() {
 	[ -n "${runpid:-}" ] && kill "$runpid" 2>/dev/null
+	[ -n "${notifypid:-}" ] && kill "$notifypid" 2>/dev/null
 	"$GUARD" --pin-dir "$PIN" unload >/dev/null 2>&1
 	# Processes left in a cgroup would keep it: end them by PID.
 	for cg in "$CGG" "$CGP"; do
@@ -388,6 +389,36 @@ got=$(PORTPOOL_CONF=$TMP/no-such-policy unshare -n env LD_PRELOAD="$PRELOAD" \
 want="ok EADDRINUSE"
 [ "$got" = "$want" ] && result PASS "preload kernel list" "no policy file, 4507 then reserved in the kernel: $got" ||
 	result FAIL "preload kernel list" "got '$got', want '$want'"
+# After a chroot to an empty directory (no policy, no /proc) the set read
+# before stays: 4507, from the namespace's kernel list, is still refused
+# once the shim has looked at its inputs again (a second later).
+mkdir "$TMP/emptyroot"
+cat >"$TMP/prec.py" <<'EOF'
+import os, socket, sys, time
+def udp(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("0.0.0.0", port))
+        return "ok"
+    except OSError as e:
+        return "EADDRINUSE" if e.errno == 98 else e.strerror
+    finally:
+        s.close()
+out = [udp(4507)]
+os.chroot(sys.argv[1])
+os.chdir("/")
+for i in range(2):
+    time.sleep(1.2)
+    out.append(udp(4507))
+print(" ".join(out))
+EOF
+got=$(PORTPOOL_CONF=$TMP/no-such-policy unshare -n sh -c \
+	'echo 4507 >/proc/sys/net/ipv4/ip_local_reserved_ports &&
+	exec env LD_PRELOAD="$1" python3 "$2" "$3"' sh "$PRELOAD" \
+	"$TMP/prec.py" "$TMP/emptyroot" 2>&1)
+want="EADDRINUSE EADDRINUSE EADDRINUSE"
+[ "$got" = "$want" ] && result PASS "preload chroot" "no policy file, kernel list 4507, before and after chroot: $got" ||
+	result FAIL "preload chroot" "got '$got', want '$want'"
 got=$(unshare -n python3 "$TMP/pre.py" "$PORTPOOL_CONF" 2>&1)
 policy 4500
 want="ok ok ok ok ok ok"
@@ -423,14 +454,56 @@ else
 	result FAIL enable "no BPFProgram lines in $f"
 fi
 
-# run: in the foreground, re-syncs on a policy edit, unloads on SIGTERM.
+# A failed load leaves nothing behind: a bad --reserve is found before
+# any directory is made, and what was made for a pin directory that is not
+# on a bpffs is removed.
+out=$($GUARD --pin-dir "$TMP/bpf/new/pins" --reserve 45x0 load 2>&1); rc=$?
+out2=$($GUARD --pin-dir "$TMP/nobpf/pins" load 2>&1); rc2=$?
+lines=$(printf '%s\n' "$out" | wc -l)
+if [ $rc = 1 ] && [ "$lines" = 1 ] && [ ! -e "$TMP/bpf/new" ] &&
+   [ $rc2 = 1 ] && [ ! -e "$TMP/nobpf" ]; then
+	result PASS "failed load" "nothing left: $out"
+else
+	result FAIL "failed load" "rc $rc, $rc2; left: $(ls -d "$TMP/bpf/new" "$TMP/nobpf" 2>/dev/null | tr '\n' ' ')"
+fi
+
+# run: in the foreground for systemd (Type=notify): READY=1 on
+# $NOTIFY_SOCKET once the programs are pinned and attached; re-syncs on a
+# policy edit and on SIGHUP; SIGTERM ends the command and leaves the pins
+# and every attachment (systemd's BPFProgram= ones too) in place.
 $G unload >/dev/null 2>&1
-$G run "$CGG" >"$TMP/run.out" 2>&1 &
-runpid=$!
+cat >"$TMP/notify.py" <<'EOF'
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+open(sys.argv[1] + ".ready", "w").close()
+while True:
+    msg = s.recv(4096).decode()
+    # What is there when the message comes: the pins, the attach line.
+    pinned = os.path.exists(sys.argv[2])
+    with open(sys.argv[3]) as f:
+        attached = "attached to" in f.read()
+    with open(sys.argv[4], "a") as f:
+        f.write("%s pinned=%s attached=%s\n" % (msg, pinned, attached))
+EOF
+python3 "$TMP/notify.py" "$TMP/notify" "$PIN/bind4" "$TMP/run.out" \
+	"$TMP/notify.log" 2>"$TMP/notify.err" &
+notifypid=$!
 n=0
-until $G status 2>/dev/null | grep -q "attached: $CGG"; do
+until [ -e "$TMP/notify.ready" ]; do
 	n=$((n + 1)); [ $n -gt 50 ] && break; sleep 0.1
 done
+: >"$TMP/run.out"
+NOTIFY_SOCKET=$TMP/notify $G run "$CGG" >"$TMP/run.out" 2>&1 &
+runpid=$!
+n=0
+until grep -q READY "$TMP/notify.log" 2>/dev/null; do
+	n=$((n + 1)); [ $n -gt 50 ] && break; sleep 0.1
+done
+ready=$(grep READY "$TMP/notify.log" 2>/dev/null)
+[ "$ready" = "READY=1 pinned=True attached=True" ] &&
+	result PASS "run notify" "$ready" ||
+	result FAIL "run notify" "got '$ready' on NOTIFY_SOCKET"
 policy 4500,4497
 n=0
 until $G status 2>/dev/null | grep -q 'deny set: 2 ports'; do
@@ -449,12 +522,32 @@ kill -TERM $runpid
 wait $runpid
 rc=$?
 runpid=
+kill $notifypid 2>/dev/null
+wait $notifypid 2>/dev/null
+notifypid=
 if [ "$synced" = "deny set: 2 ports: 4497,4500" ] && [ $rc = 0 ] &&
-   [ "$hup" -ge 1 ] && [ ! -e "$PIN/bind4" ]; then
-	result PASS run "re-synced on an edit ($synced) and on SIGHUP, unloaded on SIGTERM"
+   [ "$hup" -ge 1 ]; then
+	result PASS run "re-synced on an edit ($synced) and on SIGHUP"
 else
-	result FAIL run "status '$synced', syncs on SIGHUP $hup, exit $rc, pins $(ls "$PIN" 2>&1 | tr '\n' ' ')"
+	result FAIL run "status '$synced', syncs on SIGHUP $hup, exit $rc"
 fi
+# After SIGTERM the guard still works: attached, and a bind refused.
+st=$($G status 2>&1 | grep -c "attached: $CGG (bind4, bind6)")
+got=
+[ -x "$TMP/guard-bind" ] && got=$(binds "$CGG")
+want="EADDRINUSE EADDRINUSE ok ok ok "
+if [ -e "$PIN/bind4" ] && [ "$st" = 1 ] && [ "$got" = "$want" ]; then
+	result PASS "run SIGTERM" "pins and attachment kept, binds after: $got"
+else
+	result FAIL "run SIGTERM" "pins: $(ls "$PIN" 2>&1 | tr '\n' ' '); attached $st; binds '$got'"
+fi
+# The explicit unload removes it.
+$G unload >/dev/null 2>&1
+got=$([ -x "$TMP/guard-bind" ] && binds "$CGG")
+want="ok ok ok ok ok "
+[ ! -e "$PIN/bind4" ] && [ "$got" = "$want" ] &&
+	result PASS unload "binds after: $got" ||
+	result FAIL unload "pins: $(ls "$PIN" 2>&1 | tr '\n' ' '); binds '$got'"
 
 echo "guard-e2e: $passed passed, $failed failed"
 [ $failed = 0 ]

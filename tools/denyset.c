@@ -96,7 +96,8 @@ int deny_set_fill(unsigned int sources, const char *extra,
 	}
 	free(one);
 	portpool_config_free(cfg);
-	map[0] &= ~1ULL;	/* port 0 is the kernel's choice: never denied */
+	/* Port 0 is the kernel's choice: never denied. */
+	map[0] &= ~1ULL;
 	for (size_t w = 0; w < DENY_WORDS; w++)
 		ports += __builtin_popcountll(map[w]);
 	return ports;

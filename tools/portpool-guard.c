@@ -12,12 +12,15 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -218,24 +221,63 @@ static bool on_fs(const char *path, long magic)
 	return statfs(path, &sfs) == 0 && sfs.f_type == magic;
 }
 
-static int mkdirs(const char *dir)
+/*
+ * Remove what mkdirs() made: dir, then its parents down to the shallowest
+ * one it made (made: that one's length, 0 for none).  One that is not
+ * empty stays, and so do its parents.
+ */
+static void rmdirs(const char *dir, size_t made)
 {
 	char path[PATH_MAX];
+	char *slash;
 
+	if (!made || snprintf(path, sizeof(path), "%s", dir) >=
+	    (int)sizeof(path))
+		return;
+	while (strlen(path) >= made) {
+		if (rmdir(path) < 0 && errno != ENOENT)
+			break;
+		slash = strrchr(path, '/');
+		if (!slash || slash == path)
+			break;
+		*slash = '\0';
+	}
+}
+
+/* mkdir -p; *made (when given) says what it made, for rmdirs(). */
+static int mkdirs(const char *dir, size_t *made)
+{
+	char path[PATH_MAX];
+	size_t len, first = 0;
+	int saved;
+
+	if (made)
+		*made = 0;
 	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
+	len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
+	for (size_t i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
 			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		path[i] = '\0';
+		if (mkdir(path, 0700) == 0) {
+			if (!first)
+				first = i;
+		} else if (errno != EEXIST) {
+			saved = errno;
+			rmdirs(path, first);
+			errno = saved;
 			return -1;
-		*p = '/';
+		}
+		if (i < len)
+			path[i] = '/';
 	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -1;
+	if (made)
+		*made = first;
 	return 0;
 }
 
@@ -251,9 +293,11 @@ static void unpin_all(void)
 
 static int do_load(void)
 {
+	static uint64_t map[DENY_WORDS];
 	struct guard_bpf *skel;
 	char path[PATH_MAX];
 	int fds[PIN_COUNT];
+	size_t made;
 	int fd;
 
 	fd = pin_get(PIN_BIND4);
@@ -264,15 +308,25 @@ static int do_load(void)
 	if (strchr(pin_dir, '.'))
 		return fail("pin directory %s: a path without dots, please "
 			    "(libbpf rewrites dots in pin paths)", pin_dir);
-	if (mkdirs(pin_dir) < 0)
+	/* A deny set that cannot be read (--reserve 45x0) fails here,
+	 * before anything is made on disk. */
+	if (fill(map) < 0)
+		return 1;
+	if (mkdirs(pin_dir, &made) < 0)
 		return fail("making %s: %s", pin_dir, strerror(errno));
-	if (!on_fs(pin_dir, BPF_FS_MAGIC))
+	if (!on_fs(pin_dir, BPF_FS_MAGIC)) {
+		rmdirs(pin_dir, made);
 		return fail("%s is not on a BPF filesystem (mount -t bpf bpf "
 			    "/sys/fs/bpf)", pin_dir);
+	}
 	skel = guard_bpf__open_and_load();
-	if (!skel)
+	if (!skel) {
+		int saved = errno;
+
+		rmdirs(pin_dir, made);
 		return fail("loading the BPF programs: %s (needs kernel >= "
-			    "6.1 and CAP_BPF, CAP_NET_ADMIN)", strerror(errno));
+			    "6.1 and CAP_BPF, CAP_NET_ADMIN)", strerror(saved));
+	}
 	fds[PIN_BIND4] = bpf_program__fd(skel->progs.guard_bind4);
 	fds[PIN_BIND6] = bpf_program__fd(skel->progs.guard_bind6);
 	fds[PIN_DENY] = bpf_map__fd(skel->maps.deny);
@@ -283,6 +337,7 @@ static int do_load(void)
 			int saved = errno;
 
 			unpin_all();
+			rmdirs(pin_dir, made);
 			guard_bpf__destroy(skel);
 			return fail("pinning %s: %s", path, strerror(saved));
 		}
@@ -290,6 +345,7 @@ static int do_load(void)
 	guard_bpf__destroy(skel);	/* the pins keep everything alive */
 	if (do_sync(false)) {
 		unpin_all();
+		rmdirs(pin_dir, made);
 		return 1;
 	}
 	return 0;
@@ -598,6 +654,47 @@ static int do_unload(void)
 	return 0;
 }
 
+/*
+ * Tell systemd (Type=notify) that the programs are pinned and attached:
+ * units ordered after the guard start only then, and their BPFProgram=
+ * finds the pins.  The protocol is one datagram on $NOTIFY_SOCKET; it is
+ * written here to spare a libsystemd dependency.  Without the variable
+ * (not started by systemd) there is no one to tell.
+ */
+static void notify(const char *state)
+{
+	const char *name = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len;
+	int fd;
+
+	if (!name || (name[0] != '/' && name[0] != '@'))
+		return;
+	len = strlen(name);
+	if (len >= sizeof(sun.sun_path)) {
+		fail("NOTIFY_SOCKET %.64s: too long", name);
+		return;
+	}
+	memcpy(sun.sun_path, name, len);
+	if (name[0] == '@')
+		sun.sun_path[0] = '\0';	/* the abstract namespace */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+			     (struct sockaddr *)&sun,
+			     offsetof(struct sockaddr_un, sun_path) + len) < 0)
+		fail("telling systemd %s on %.64s: %s", state, name,
+		     strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * SIGTERM and SIGINT end the command only: the pins and every attachment
+ * stay, those systemd made through BPFProgram= included, so the guarded
+ * services stay guarded while the command is down or restarting (the
+ * next run finds the pins and only reads the deny set again).  Removing
+ * the guard is the explicit "unload".
+ */
 static int cmd_run(int argc, char **argv)
 {
 	struct timespec second = { 1, 0 };
@@ -614,11 +711,10 @@ static int cmd_run(int argc, char **argv)
 	if (do_load())
 		return 1;
 	for (int i = 1; i < argc; i++)
-		if (do_attach(argv[i])) {
-			do_unload();
+		if (do_attach(argv[i]))
 			return 1;
-		}
 	fflush(stdout);
+	notify("READY=1");
 	for (;;) {
 		uint64_t now;
 
@@ -634,7 +730,10 @@ static int cmd_run(int argc, char **argv)
 		do_sync(false);
 		fflush(stdout);
 	}
-	return do_unload();
+	notify("STOPPING=1");
+	printf("stopped; the guard stays loaded in %s (\"portpool-guard "
+	       "unload\" removes it)\n", pin_dir);
+	return 0;
 }
 
 static int cmd_enable(const char *unit)
@@ -651,7 +750,7 @@ static int cmd_enable(const char *unit)
 	if (snprintf(dir, sizeof(dir), "%s/%s.d", unit_dir, name) >=
 	    (int)sizeof(dir))
 		return fail("unit directory %s: too long", unit_dir);
-	if (mkdirs(dir) < 0)
+	if (mkdirs(dir, NULL) < 0)
 		return fail("making %s: %s", dir, strerror(errno));
 	snprintf(path, sizeof(path), "%s/portpool-guard.conf", dir);
 	f = fopen(path, "w");

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +61,33 @@ static int policy_gone(void)
 	return policy_seen && !here;
 }
 
+/*
+ * The root directory the first read saw.  After a chroot (Unbound, BIND)
+ * the inputs are the new root's: usually no policy file and no /proc, so
+ * a re-read would find nothing and publish an empty set.  Whether the
+ * policy file went away cannot tell that when there never was one (only
+ * the kernel's list, or drop-ins); a changed root can.  So once the root
+ * is another, the set read before stays for the process's life.
+ */
+static dev_t root_dev;
+static ino_t root_ino;
+static int root_known;
+
+static int root_changed(void)
+{
+	struct stat st;
+
+	if (stat("/", &st) < 0)
+		return 1;	/* cannot tell: keep what was read */
+	if (!root_known) {
+		root_dev = st.st_dev;
+		root_ino = st.st_ino;
+		root_known = 1;
+		return 0;
+	}
+	return st.st_dev != root_dev || st.st_ino != root_ino;
+}
+
 /* Re-read the deny set if an input changed (or never read).  A failed
  * read keeps the last set: a typo in the policy must not open every
  * port, and the program's bind goes on. */
@@ -74,9 +102,9 @@ static void refresh(long now)
 	if (now < atomic_load(&next_check))
 		goto out;
 	atomic_store(&next_check, now + 1);
-	/* After a chroot (Unbound, BIND) the policy is out of sight: the
+	/* After a chroot (Unbound, BIND) the inputs are out of sight: the
 	 * set read before it stays. */
-	if (policy_gone() && atomic_load(&current))
+	if ((root_changed() || policy_gone()) && atomic_load(&current))
 		goto out;
 	d = deny_inputs_digest();
 	cur = atomic_load(&current);
