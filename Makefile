@@ -209,7 +209,8 @@ check-tsan:
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 -Iinclude -Ilib \
 		--enable=warning,portability,performance \
-		--suppress=missingIncludeSystem lib examples tools
+		--suppress=missingIncludeSystem \
+		-itools/portpool-guard.bpf.c lib examples tools
 	clang-tidy --quiet --warnings-as-errors='*' \
 		-checks='$(subst $(eval) ,,$(TIDY_CHECKS))' $(LIB_SRC) -- \
 		$(CPPFLAGS_ALL) -std=c11 2>/dev/null
@@ -347,7 +348,7 @@ uninstall:
 # The release tarball: what git has committed at HEAD, in one directory.
 DIST := libportpool-$(VERSION)
 dist:
-	git archive --format=tar.gz --prefix=$(DIST)/ -o $(DIST).tar.gz HEAD
+	git -c tar.umask=0022 archive --format=tar.gz --prefix=$(DIST)/ -o $(DIST).tar.gz HEAD
 	@echo "$(DIST).tar.gz: HEAD $$(git rev-parse --short HEAD)"
 
 clean:

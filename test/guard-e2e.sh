@@ -16,7 +16,8 @@
 # Then: a static binary is refused (and is not under preload), TCP and
 # port 0 pass, the preload re-reads an edited policy and the kernel's
 # list, sync --kernel keeps the admin's entries, status, usage, enable,
-# and run (re-sync on an edit and on SIGHUP, unload on SIGTERM).
+# and run (re-sync on an edit and on SIGHUP, READY=1 to systemd, SIGTERM
+# leaving the guard loaded), failed load, unload.
 # BPF objects are pinned on a private bpffs; both cgroups are removed
 # after.  One line per check, then "guard-e2e: N passed, M failed".
 # Exit 77 (needs root) when not root; any other skip is exit 77, or 1
