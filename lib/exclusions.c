@@ -137,6 +137,9 @@ int pp_exclusions_load(const struct portpool_config *cfg,
 	if (pp_portlist_copy(&ex->src[PORTPOOL_SOURCE_CALLER],
 			     &cfg->reserved) < 0)
 		goto fail;
+	/* Calls in any order leave it unsorted: see add_reserved(). */
+	if (cfg->reserved_unsorted)
+		pp_portlist_normalize(&ex->src[PORTPOOL_SOURCE_CALLER]);
 	/* No flag turns the administrator's reservations off. */
 	if (pp_policy_load(cfg, &ex->policy) < 0)
 		goto fail;

@@ -240,6 +240,14 @@ struct portpool_config {
 	const char *path[PP_PATH_COUNT];
 	portpool_socket_hook hook;	/* NULL: none */
 	void *hook_arg;
+	/*
+	 * portpool_config_reserve() appends a span that does not go last,
+	 * so that calls in any order cost n log n in all: reserved is then
+	 * unsorted until normalized, by its next reader on its own copy or
+	 * here once the list has doubled since reserved_settled spans.
+	 */
+	bool reserved_unsorted;
+	size_t reserved_settled;
 };
 
 void pp_config_init(struct portpool_config *cfg);

@@ -498,6 +498,30 @@ static void descending_input_is_not_quadratic(void **state)
 	assert_int_equal(cfg->reserved.n, 32768);
 	portpool_config_free(cfg);
 	free(text);
+
+	/* one portpool_config_reserve() call per port, descending */
+	cfg = portpool_config_new();
+	assert_int_equal(portpool_config_set_flags(cfg,
+		PORTPOOL_NO_HOST_SOURCES), 0);
+	assert_int_equal(portpool_config_set_range(cfg, 1, 65535), 0);
+	moved = 0;
+	for (int port = 65535; port >= 3; port -= 2)
+		assert_int_equal(portpool_config_reserve(cfg, port, port), 0);
+	/* the same ports again, and one span swallowing two of them */
+	for (int port = 65535; port >= 3; port -= 2)
+		assert_int_equal(portpool_config_reserve(cfg, port, port), 0);
+	assert_int_equal(portpool_config_reserve(cfg, 101, 105), 0);
+	assert_int_equal(portpool_is_excluded(cfg, 3), 1);
+	assert_int_equal(portpool_is_excluded(cfg, 104), 1);
+	assert_int_equal(portpool_is_excluded(cfg, 106), 0);
+	assert_int_equal(portpool_is_excluded(cfg, 65535), 1);
+	assert_int_equal(portpool_is_excluded(cfg, 65534), 0);
+	/* 65535 ports, 32767 of them reserved one by one, 2 more at 102-104 */
+	assert_int_equal(portpool_available(cfg), 65535 - 32767 - 2);
+	assert_true(moved < 1024 * 1024);
+	/* the list stays bounded: the duplicates were merged on the way */
+	assert_true(cfg->reserved.n <= 2 * 32767 + 1024);
+	portpool_config_free(cfg);
 }
 
 /* Item 16: a core dump holds no future draw. */
