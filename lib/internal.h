@@ -290,7 +290,6 @@ struct pp_policy {
 	struct pp_portlist reserved;
 	struct pp_policy_entry *entry;		/* in reading order */
 	size_t nentry;
-	const char *range_file, *max_user_port_file, *pool_size_file;
 	char **files;				/* owned copies of the paths */
 	size_t nfiles;
 };
