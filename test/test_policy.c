@@ -457,9 +457,9 @@ static void partial_and_nofile(void **state)
 	/* which is what a rotation needs */
 	assert_int_equal(portpool_rotate(pool, 0), 0);
 	portpool_close(pool);
-	/* raise: the soft limit goes up toward the hard one */
+	/* by default the soft limit goes up toward the hard one */
 	assert_int_equal(portpool_config_set_flags(cfg,
-		PORTPOOL_NO_HOST_SOURCES | PORTPOOL_RAISE_NOFILE), 0);
+		PORTPOOL_NO_HOST_SOURCES), 0);
 	pool = portpool_open(cfg);
 	assert_non_null(pool);
 	assert_int_equal(portpool_size(pool), 8);
