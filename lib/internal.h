@@ -92,10 +92,10 @@ size_t pp_portlist_format(const struct pp_portlist *list, unsigned first,
 			  unsigned last, char *buf, size_t size);
 
 /*
- * parse.c: the reservation list grammar (portpool_config_reserve(3)) and the /proc range
- * file.  On a syntax error *bad_offset is the byte offset of the problem
- * and *why says what is wrong; errno is EINVAL.  Nothing is added to out
- * unless the whole text is valid.
+ * parse.c: the reservation list grammar (portpool_config_reserve(3))
+ * and the /proc range file.  On a syntax error *bad_offset is the byte
+ * offset of the problem and *why says what is wrong; errno is EINVAL.
+ * Nothing is added to out unless the whole text is valid.
  */
 struct pp_parse_error {
 	size_t offset;

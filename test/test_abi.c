@@ -33,7 +33,7 @@ struct hook_state {
 	int calls;
 	int fail_at;		/* fail the call with this number; 0: never */
 	int fail_errno;
-	int bad;		/* calls that saw a bound or unhardened socket */
+	int bad;		/* calls seeing a bound or unhardened socket */
 };
 
 static uint16_t sock_port(int fd)

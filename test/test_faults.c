@@ -513,7 +513,8 @@ static void explain_all_or_nothing(void **state)
 	memset(&why, 0xa5, sizeof(why));
 	before = why;
 	arm(W_OPEN, opens, EACCES);
-	assert_failed_with(portpool_explain(cfg, 4500, &why, sizeof(why)), EACCES);
+	assert_failed_with(portpool_explain(cfg, 4500, &why, sizeof(why)),
+			   EACCES);
 	disarm();
 	assert_true(fault.fired);
 	assert_memory_equal(&why, &before, sizeof(why));

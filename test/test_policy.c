@@ -267,7 +267,8 @@ static void explain_port(void **state)
 	assert_int_equal(why.sources, 1u << PORTPOOL_SOURCE_CALLER |
 				      1u << PORTPOOL_SOURCE_ETC_SERVICES);
 	assert_string_equal(why.service, "quake-ctf");
-	assert_failed_with(portpool_explain(cfg, 1, NULL, sizeof(struct portpool_explanation)), EINVAL);
+	assert_failed_with(portpool_explain(cfg, 1, NULL,
+			   sizeof(struct portpool_explanation)), EINVAL);
 	assert_string_equal(portpool_source_name(PORTPOOL_SOURCE_KERNEL),
 			    "kernel ip_local_reserved_ports");
 	assert_string_equal(portpool_source_name(PORTPOOL_SOURCE_COUNT),
@@ -509,7 +510,8 @@ static void stats_count(void **state)
 	assert_int_equal(st.candidates, 99);
 	assert_int_equal(st.free, 99 - 20);
 	assert_true(fabs(st.pick_bits - log2(20)) < 1e-9);
-	assert_failed_with(portpool_stats(pool, NULL, sizeof(struct portpool_stats)), EINVAL);
+	assert_failed_with(portpool_stats(pool, NULL,
+			   sizeof(struct portpool_stats)), EINVAL);
 	portpool_close(pool);
 	portpool_config_free(cfg);
 }

@@ -50,7 +50,7 @@ void pp_test_need_root(const char *reason);
  */
 int pp_test_real_root(void);
 
-/* Write a sysctl of this namespace, e.g. ("ip_local_reserved_ports", "4500"). */
+/* Write a sysctl of this namespace: ("ip_local_reserved_ports", "4500"). */
 void pp_test_sysctl(const char *name, const char *value);
 
 /* How many descriptors this process has open. */
