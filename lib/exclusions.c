@@ -171,6 +171,8 @@ fail:
 int pp_sources_load(const struct portpool_config *cfg,
 		    struct pp_exclusions *ex, uint16_t *first, uint16_t *last)
 {
+	/* Set on every path: gcc -flto cannot see it through the calls. */
+	*first = *last = 0;
 	if (pp_exclusions_load(cfg, ex) < 0)
 		return -1;
 	if (pp_range_resolve(cfg, &ex->policy, first, last) < 0) {
