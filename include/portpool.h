@@ -123,7 +123,7 @@ struct portpool_census {
 	unsigned int size;		/* the pool size portpool_open() uses */
 	double fresh_bits;		/* log2(candidates): a fresh draw */
 	double pick_bits;		/* log2(size): picks, fixed pool */
-	int weak;			/* candidates < PORTPOOL_WEAK_CANDIDATES */
+	int weak;		/* candidates < PORTPOOL_WEAK_CANDIDATES */
 	/* "default", "maxuserport", "system" or "explicit" */
 	char range_token[16];
 	int range_from_policy;		/* the host policy chose the range */

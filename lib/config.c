@@ -48,8 +48,12 @@ int pp_config_copy(struct portpool_config *dst,
 		free(policy_path);
 		return -1;
 	}
+	if (src->reserved_unsorted)
+		pp_portlist_normalize(&reserved);
 	*dst = *src;
 	dst->reserved = reserved;
+	dst->reserved_unsorted = false;
+	dst->reserved_settled = reserved.n;
 	dst->policy_path = policy_path;
 	return 0;
 }
@@ -165,6 +169,36 @@ PP_EXPORT int portpool_config_use_system_range(struct portpool_config *cfg)
 	return 0;
 }
 
+static void settle_reserved(struct portpool_config *cfg)
+{
+	if (cfg->reserved_unsorted)
+		pp_portlist_normalize(&cfg->reserved);
+	cfg->reserved_unsorted = false;
+	cfg->reserved_settled = cfg->reserved.n;
+}
+
+/*
+ * Inserting in place moves the whole list for each port given in
+ * descending order: quadratic.  A span that goes last is added as it
+ * comes; any other is appended and the list sorted later, at the latest
+ * when it has doubled, which bounds its size and keeps the total n log n.
+ */
+static int add_reserved(struct portpool_config *cfg, unsigned first,
+			unsigned last)
+{
+	const struct pp_portlist *list = &cfg->reserved;
+
+	if (!cfg->reserved_unsorted &&
+	    (!list->n || first >= list->span[list->n - 1].first))
+		return pp_portlist_add(&cfg->reserved, first, last);
+	if (pp_portlist_append(&cfg->reserved, first, last) < 0)
+		return -1;
+	cfg->reserved_unsorted = true;
+	if (cfg->reserved.n >= 2 * cfg->reserved_settled + 1024)
+		settle_reserved(cfg);
+	return 0;
+}
+
 PP_EXPORT int portpool_config_reserve(struct portpool_config *cfg,
 				      unsigned int first, unsigned int last)
 {
@@ -172,7 +206,7 @@ PP_EXPORT int portpool_config_reserve(struct portpool_config *cfg,
 		return -1;
 	if (check_span("reserved range", first, last) < 0)
 		return -1;
-	return pp_portlist_add(&cfg->reserved, first, last);
+	return add_reserved(cfg, first, last);
 }
 
 /* Quote a list in a sentence without letting a huge list drown it. */
@@ -197,6 +231,8 @@ PP_EXPORT int portpool_config_reserve_list(struct portpool_config *cfg,
 	if (!list)
 		return pp_fail(EINVAL, "reserve list is NULL: pass \"\" for an "
 			       "empty list");
+	/* The list is merged in one pass into a sorted one. */
+	settle_reserved(cfg);
 	if (pp_parse_port_list(list, strlen(list), false, &cfg->reserved,
 			       &err) == 0)
 		return 0;

@@ -137,6 +137,9 @@ int pp_exclusions_load(const struct portpool_config *cfg,
 	if (pp_portlist_copy(&ex->src[PORTPOOL_SOURCE_CALLER],
 			     &cfg->reserved) < 0)
 		goto fail;
+	/* Calls in any order leave it unsorted: see add_reserved(). */
+	if (cfg->reserved_unsorted)
+		pp_portlist_normalize(&ex->src[PORTPOOL_SOURCE_CALLER]);
 	/* No flag turns the administrator's reservations off. */
 	if (pp_policy_load(cfg, &ex->policy) < 0)
 		goto fail;
@@ -168,6 +171,8 @@ fail:
 int pp_sources_load(const struct portpool_config *cfg,
 		    struct pp_exclusions *ex, uint16_t *first, uint16_t *last)
 {
+	/* Set on every path: gcc -flto cannot see it through the calls. */
+	*first = *last = 0;
 	if (pp_exclusions_load(cfg, ex) < 0)
 		return -1;
 	if (pp_range_resolve(cfg, &ex->policy, first, last) < 0) {

@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,6 +30,41 @@ static const char *file_type(mode_t mode)
 	if (S_ISSOCK(mode))
 		return "a socket";
 	return "not a regular file";
+}
+
+/* A small /proc file's first line, or "" if it cannot be read. */
+static void read_line(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/*
+ * In a user namespace that does not map the file's owner, stat() shows
+ * the overflow uid: real root's /etc/portpool.conf then looks like any
+ * other user's file, and nothing tells the two apart.  It stays refused
+ * (a file of another user of the parent namespace would pass too), but
+ * the sentence says why.  The initial namespace maps every uid to itself.
+ */
+static bool owner_unmapped(uid_t uid)
+{
+	unsigned long overflow, inside, outside, count;
+	char line[64];
+	char *end;
+
+	read_line("/proc/sys/kernel/overflowuid", line, sizeof(line));
+	overflow = strtoul(line, &end, 10);
+	if (end == line || uid != (uid_t)overflow)
+		return false;
+	read_line("/proc/self/uid_map", line, sizeof(line));
+	if (sscanf(line, "%lu %lu %lu", &inside, &outside, &count) != 3)
+		return false;
+	return inside != 0 || outside != 0 || count != 4294967295UL;
 }
 
 /*
@@ -58,6 +95,14 @@ static int check_open_file(int fd, const char *path, size_t max,
 	 * StrictModes demands of its files.
 	 */
 	if ((flags & PP_READ_STRICT_OWNER) && st.st_uid != 0 &&
+	    st.st_uid != geteuid() && owner_unmapped(st.st_uid))
+		return pp_fail(EPERM, "policy file %s shows the overflow uid "
+			       "%lu: its owner is not mapped in this user "
+			       "namespace, so root cannot be told from another "
+			       "user: refusing it (set PORTPOOL_CONF to a file "
+			       "of this namespace)", PP_ESC(path, esc),
+			       (unsigned long)st.st_uid);
+	if ((flags & PP_READ_STRICT_OWNER) && st.st_uid != 0 &&
 	    st.st_uid != geteuid())
 		return pp_fail(EPERM, "policy file %s is owned by uid %lu "
 			       "(mode %04o), not by root or uid %lu: "
@@ -70,7 +115,8 @@ static int check_open_file(int fd, const char *path, size_t max,
 			       "mode %04o: writable by %s, refusing it",
 			       PP_ESC(path, esc), (unsigned long)st.st_uid,
 			       (unsigned)(st.st_mode & 07777),
-			       (st.st_mode & 020) ? "group" : "others");
+			       (st.st_mode & 022) == 022 ? "group and others"
+			       : (st.st_mode & 020) ? "group" : "others");
 	/* /proc files say 0 here: those are caught while reading. */
 	if (st.st_size > 0 && (unsigned long long)st.st_size > max)
 		return pp_fail(EINVAL, "%s is %s bytes, larger than %zu bytes: "

@@ -92,10 +92,10 @@ size_t pp_portlist_format(const struct pp_portlist *list, unsigned first,
 			  unsigned last, char *buf, size_t size);
 
 /*
- * parse.c: the reservation list grammar (portpool_config_reserve(3)) and the /proc range
- * file.  On a syntax error *bad_offset is the byte offset of the problem
- * and *why says what is wrong; errno is EINVAL.  Nothing is added to out
- * unless the whole text is valid.
+ * parse.c: the reservation list grammar (portpool_config_reserve(3))
+ * and the /proc range file.  On a syntax error *bad_offset is the byte
+ * offset of the problem and *why says what is wrong; errno is EINVAL.
+ * Nothing is added to out unless the whole text is valid.
  */
 struct pp_parse_error {
 	size_t offset;
@@ -240,6 +240,14 @@ struct portpool_config {
 	const char *path[PP_PATH_COUNT];
 	portpool_socket_hook hook;	/* NULL: none */
 	void *hook_arg;
+	/*
+	 * portpool_config_reserve() appends a span that does not go last,
+	 * so that calls in any order cost n log n in all: reserved is then
+	 * unsorted until normalized, by its next reader on its own copy or
+	 * here once the list has doubled since reserved_settled spans.
+	 */
+	bool reserved_unsorted;
+	size_t reserved_settled;
 };
 
 void pp_config_init(struct portpool_config *cfg);
@@ -282,7 +290,6 @@ struct pp_policy {
 	struct pp_portlist reserved;
 	struct pp_policy_entry *entry;		/* in reading order */
 	size_t nentry;
-	const char *range_file, *max_user_port_file, *pool_size_file;
 	char **files;				/* owned copies of the paths */
 	size_t nfiles;
 };

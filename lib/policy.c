@@ -206,7 +206,6 @@ static int policy_line(struct line *at, char *text, struct pp_policy *policy)
 			return -1;
 		policy->max_user_port = (unsigned)n;
 		policy->max_user_port_line = at->max_user_port_line = at->no;
-		policy->max_user_port_file = at->path;
 		return 0;
 	}
 	if (strcmp(key, "pool_size") == 0) {
@@ -216,7 +215,6 @@ static int policy_line(struct line *at, char *text, struct pp_policy *policy)
 			return -1;
 		policy->pool_size = (unsigned)n;
 		policy->pool_size_line = at->pool_size_line = at->no;
-		policy->pool_size_file = at->path;
 		return 0;
 	}
 	if (strcmp(key, "range") == 0) {
@@ -226,7 +224,6 @@ static int policy_line(struct line *at, char *text, struct pp_policy *policy)
 		if (set_range(at, value, policy) < 0)
 			return -1;
 		policy->range_line = at->no;
-		policy->range_file = at->path;
 		return 0;
 	}
 	return bad(at, "unknown key \"%s\": known keys are max_user_port, "
@@ -279,7 +276,6 @@ int pp_policy_parse(const char *path, char *text, size_t len,
 	    policy->range_source != PP_RANGE_UNSET) {
 		policy->range_source = PP_RANGE_MAXUSERPORT;
 		policy->range_line = at.max_user_port_line;
-		policy->range_file = path;
 	}
 	return rc;
 }

@@ -64,8 +64,12 @@ int pp_portlist_add(struct pp_portlist *list, unsigned first, unsigned last)
 {
 	size_t lo = 0, hi = list->n;
 
-	/* The first span that touches or follows first: a binary search, so
-	 * that a list of thousands of single ports builds in n log n. */
+	/*
+	 * The first span that touches or follows first, by binary search.
+	 * Inserting before the end still moves the spans after it: input in
+	 * any order is appended and normalized instead (portpool_config_
+	 * reserve(), the parsers), so that it costs n log n.
+	 */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 

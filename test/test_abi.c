@@ -33,7 +33,7 @@ struct hook_state {
 	int calls;
 	int fail_at;		/* fail the call with this number; 0: never */
 	int fail_errno;
-	int bad;		/* calls that saw a bound or unhardened socket */
+	int bad;		/* calls seeing a bound or unhardened socket */
 };
 
 static uint16_t sock_port(int fd)
@@ -285,8 +285,11 @@ static void test_hook_fails_moves(void **state)
 	assert_failed_with(portpool_release_port(pool, port), EACCES);
 	expect_same(pool, &s);
 	assert_int_equal(pp_test_count_fds(), fds);
-	/* Still a candidate: the refused release reserved nothing. */
-	assert_int_equal(portpool_is_excluded(cfg, port), 0);
+	/*
+	 * The refused release must not leave the port reserved in the
+	 * pool's own config (the caller's cannot change): the refresh
+	 * below would then move its holder too, 4 members and not 3.
+	 */
 
 	snprintf(list, sizeof(list), "%u,%u,%u", s.port[1], s.port[3],
 		 s.port[5]);
@@ -834,8 +837,7 @@ static void test_maps(void **state)
 			}
 		/* A candidate is exactly a port no source names. */
 		assert_int_equal(bit(cand, p), !any);
-		/* Port 0 is no port to explain (EINVAL). */
-		if (p == 0 || !checked_port(p))
+		if (!checked_port(p))
 			continue;
 		assert_int_equal(portpool_is_excluded(cfg, (uint16_t)p),
 				 !bit(cand, p));

@@ -321,7 +321,8 @@ static void malformed_host_files(void **state)
 	{
 		struct portpool_census census;
 
-		assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
+		assert_int_equal(portpool_census(cfg, &census,
+						 sizeof(census)), 0);
 		assert_int_equal(census.services_skipped, 1);
 	}
 	assert_int_equal(portpool_config_set_flags(cfg,

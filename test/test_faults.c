@@ -452,7 +452,7 @@ static rlim_t soft_nofile(void)
 }
 
 /*
- * PORTPOOL_RAISE_NOFILE: an open that raised the soft limit and then
+ * An open raises the soft limit by default; one that raised it and then
  * failed puts it back, unless it changed in between (the limit is the
  * process's: another thread may have raised it for a pool of its own).
  */
@@ -464,8 +464,7 @@ static void raise_taken_back_only_if_still_ours(void **state)
 	(void)state;
 	pp_test_require_netns();
 	assert_int_equal(portpool_config_set_flags(cfg,
-		PORTPOOL_NO_WELL_KNOWN | PORTPOOL_NO_ETC_SERVICES |
-		PORTPOOL_RAISE_NOFILE), 0);
+		PORTPOOL_NO_WELL_KNOWN | PORTPOOL_NO_ETC_SERVICES), 0);
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
 	low = saved;
 	low.rlim_cur = (rlim_t)pp_test_count_fds() + POOL_SIZE / 2;
@@ -514,7 +513,8 @@ static void explain_all_or_nothing(void **state)
 	memset(&why, 0xa5, sizeof(why));
 	before = why;
 	arm(W_OPEN, opens, EACCES);
-	assert_failed_with(portpool_explain(cfg, 4500, &why, sizeof(why)), EACCES);
+	assert_failed_with(portpool_explain(cfg, 4500, &why, sizeof(why)),
+			   EACCES);
 	disarm();
 	assert_true(fault.fired);
 	assert_memory_equal(&why, &before, sizeof(why));

@@ -267,7 +267,8 @@ static void explain_port(void **state)
 	assert_int_equal(why.sources, 1u << PORTPOOL_SOURCE_CALLER |
 				      1u << PORTPOOL_SOURCE_ETC_SERVICES);
 	assert_string_equal(why.service, "quake-ctf");
-	assert_failed_with(portpool_explain(cfg, 1, NULL, sizeof(struct portpool_explanation)), EINVAL);
+	assert_failed_with(portpool_explain(cfg, 1, NULL,
+			   sizeof(struct portpool_explanation)), EINVAL);
 	assert_string_equal(portpool_source_name(PORTPOOL_SOURCE_KERNEL),
 			    "kernel ip_local_reserved_ports");
 	assert_string_equal(portpool_source_name(PORTPOOL_SOURCE_COUNT),
@@ -457,9 +458,9 @@ static void partial_and_nofile(void **state)
 	/* which is what a rotation needs */
 	assert_int_equal(portpool_rotate(pool, 0), 0);
 	portpool_close(pool);
-	/* raise: the soft limit goes up toward the hard one */
+	/* by default the soft limit goes up toward the hard one */
 	assert_int_equal(portpool_config_set_flags(cfg,
-		PORTPOOL_NO_HOST_SOURCES | PORTPOOL_RAISE_NOFILE), 0);
+		PORTPOOL_NO_HOST_SOURCES), 0);
 	pool = portpool_open(cfg);
 	assert_non_null(pool);
 	assert_int_equal(portpool_size(pool), 8);
@@ -509,7 +510,8 @@ static void stats_count(void **state)
 	assert_int_equal(st.candidates, 99);
 	assert_int_equal(st.free, 99 - 20);
 	assert_true(fabs(st.pick_bits - log2(20)) < 1e-9);
-	assert_failed_with(portpool_stats(pool, NULL, sizeof(struct portpool_stats)), EINVAL);
+	assert_failed_with(portpool_stats(pool, NULL,
+			   sizeof(struct portpool_stats)), EINVAL);
 	portpool_close(pool);
 	portpool_config_free(cfg);
 }

@@ -53,6 +53,9 @@ static const char *enter_userns(void)
 	return NULL;
 }
 
+static int real_root(void);
+static int was_real_root = -1;	/* before pp_test_isolate(); -1 unknown */
+
 static int netns_state;	/* 0 not tried, 1 in one, -1 failed */
 static const char *netns_why = "pp_test_enter_netns() was not called";
 
@@ -102,6 +105,8 @@ out:
 
 void pp_test_isolate(void)
 {
+	if (was_real_root < 0)
+		was_real_root = real_root();
 	pp_test_enter_netns(NULL);
 	setenv("PORTPOOL_CONF", "/nonexistent/portpool.conf", 1);
 }
@@ -198,4 +203,11 @@ void pp_test_need_root(const char *reason)
 	printf("needs root: %s\n", reason);
 	fflush(stdout);
 	exit(PP_TEST_NEEDS_ROOT);
+}
+
+int pp_test_real_root(void)
+{
+	if (was_real_root < 0)
+		was_real_root = real_root();
+	return was_real_root;
 }

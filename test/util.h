@@ -40,7 +40,17 @@ void pp_test_require_netns(void);
 #define PP_TEST_NEEDS_ROOT 77
 void pp_test_need_root(const char *reason);
 
-/* Write a sysctl of this namespace, e.g. ("ip_local_reserved_ports", "4500"). */
+/*
+ * Whether the process was root of the host's user namespace before
+ * pp_test_isolate() (which, for an ordinary user, makes it root of a
+ * namespace of its own, where geteuid() says 0 but chown() to another
+ * user fails).  For one test of a program that needs real root: skip it
+ * with a line "needs root: REASON" and have main() return
+ * PP_TEST_NEEDS_ROOT if all else passed.
+ */
+int pp_test_real_root(void);
+
+/* Write a sysctl of this namespace: ("ip_local_reserved_ports", "4500"). */
 void pp_test_sysctl(const char *name, const char *value);
 
 /* How many descriptors this process has open. */

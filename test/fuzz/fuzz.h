@@ -2,8 +2,8 @@
 /*
  * Shared by the libFuzzer targets: the entry point's prototype, the
  * invariant check and an independent model of the reservation list
- * grammar (portpool_config_reserve(3)), written from the grammar rather than from
- * lib/parse.c, so the targets can compare the two.
+ * grammar (portpool_config_reserve(3)), written from the grammar rather
+ * than from lib/parse.c, so the targets can compare the two.
  */
 #ifndef PORTPOOL_FUZZ_H
 #define PORTPOOL_FUZZ_H
