@@ -53,7 +53,7 @@ PP_EXPORT int portpool_candidate_map(const struct portpool_config *cfg,
 {
 	struct portpool_config defaults;
 	struct pp_exclusions ex;
-	uint16_t first = 0, last = 0;	/* set by pp_sources_load() */
+	uint16_t first, last;
 
 	if (!map)
 		return pp_fail(EINVAL, "portpool_candidate_map: map is NULL");
@@ -74,7 +74,7 @@ PP_EXPORT int portpool_source_map(const struct portpool_config *cfg,
 {
 	struct portpool_config defaults;
 	struct pp_exclusions ex;
-	uint16_t first = 0, last = 0;	/* set by pp_sources_load() */
+	uint16_t first, last;
 
 	if ((unsigned)source >= PORTPOOL_SOURCE_COUNT)
 		return pp_fail(EINVAL, "portpool_source_map: source %d is not "
