@@ -348,8 +348,9 @@ static void shuffle_open(int *fds, size_t n, unsigned first, unsigned last,
 
 /*
  * The uniform floor: the system calls any implementation of the
- * library's contract (portpool(3): uniform, without replacement) must make.  Each socket tries candidates in a uniformly random
- * order drawn beforehand (busy ports are learnt only from EADDRINUSE, as
+ * library's contract (portpool(3): uniform, without replacement) must
+ * make.  Each socket tries candidates in a uniformly random order drawn
+ * beforehand (busy ports are learnt only from EADDRINUSE, as
  * nothing cheaper tells them), with the library's socket options.
  */
 static void ufloor_open(int *fds, size_t n, const uint16_t *order,
@@ -662,8 +663,9 @@ static void run_open_case(struct open_case *oc, const int *busy_map)
 	if (oc->out_uniform) {
 		/*
 		 * The kernel line measures the library against a choice
-		 * portpool(3) rules out (port 0 is not uniform).  Show what a uniform choice costs at best,
-		 * and how the library does against that.
+		 * portpool(3) rules out (port 0 is not uniform).  Show what
+		 * a uniform choice costs at best, and how the library does
+		 * against that.
 		 */
 		printf("%-13s %6zu  => uniform floor/kernel = %.3f, "
 		       "uniform+sock_diag/kernel = %.3f (the least a uniform "
@@ -1217,7 +1219,7 @@ static void scen_audit(void)
 	       res->audit_ratio <= 1.5 ? "PASS" : "MISS");
 }
 
-/* ---- guard: portpool-guard and libportpool-preload.so on the bind path ---- */
+/* ---- guard: portpool-guard and libportpool-preload.so on bind() ---- */
 
 typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
 
@@ -1363,7 +1365,8 @@ static void guard_measure(const char *shim)
 	res->preload_ratio = (pslice[(npairs - 1) / 2] + pslice[npairs / 2]) /
 			     2;
 	printf("%-13s %6d  socket+bind+close: plain %.0f ns, guarded %.0f ns"
-	       " (medians) => median slice ratio %.3f  target <= 1.05  %s\n", "guard", n,
+	       " (medians) => median slice ratio %.3f  target <= 1.05  %s\n",
+	       "guard", n,
 	       median(gb, reps), median(g, reps), res->guard_ratio,
 	       res->guard_ratio <= 1.05 ? "PASS" : "MISS");
 	printf("%-13s %6d  socket+bind+close: libc bind %.0f ns, preload bind "
