@@ -1215,6 +1215,8 @@ static void scen_audit(void)
 	       "audit", n, areps, median(ta, areps) / 1e6,
 	       median(ts, areps) / 1e6, res->audit_ratio,
 	       res->audit_ratio <= 1.5 ? "PASS" : "MISS");
+}
+
 /* ---- guard: portpool-guard and libportpool-preload.so on the bind path ---- */
 
 typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
