@@ -174,7 +174,8 @@ static int refresh_bind(struct portpool *pool, struct refresh_work *w)
 			       "but found a free candidate port for only %s: "
 			       "%s of %s candidates in %u-%u %s free (%s found "
 			       "busy): the pool is unchanged, port %u%s stay%s "
-			       "held; make the pool smaller or the range larger",
+			       "held; make the pool smaller or the range "
+			       "larger",
 			       pp_grouped(w->nmove, a),
 			       w->nmove == 1 ? "" : "s",
 			       pp_grouped(w->bound, b), pp_grouped(nfree, c),
