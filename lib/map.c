@@ -74,7 +74,8 @@ PP_EXPORT int portpool_source_map(const struct portpool_config *cfg,
 {
 	struct portpool_config defaults;
 	struct pp_exclusions ex;
-	uint16_t first, last;
+	/* Set on success; under LTO gcc cannot see it and warns. */
+	uint16_t first = 0, last = 0;
 
 	if ((unsigned)source >= PORTPOOL_SOURCE_COUNT)
 		return pp_fail(EINVAL, "portpool_source_map: source %d is not "
