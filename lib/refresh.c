@@ -5,6 +5,7 @@
  * the old one is closed, and a failure leaves the pool as it was.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -12,18 +13,22 @@
 
 /*
  * The sentence for a move with nowhere to go; `verb` and `what` name the
- * move ("rotate member", 3).  Formatted only on failure: rotate is hot.
+ * move ("rotate member", 3) and `port` is the one that stays held.  A
+ * pool as large as its candidates can never give a port back: say so,
+ * and what would help.  Formatted only on failure: rotate is hot.
  */
 static int no_free_port(const struct portpool *pool, const char *verb,
-			unsigned long what, unsigned long busy)
+			unsigned long what, uint16_t port, unsigned long busy)
 {
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], d[32];
 
-	return pp_fail(EADDRNOTAVAIL, "cannot %s %lu: no free candidate port: "
-		       "%s candidates in %u-%u, %s held by the pool, %s busy",
-		       verb, what, pp_grouped(pool->cand.count, a),
-		       pool->cand.first, pool->cand.last,
-		       pp_grouped(pool->size, b), pp_grouped(busy, c));
+	return pp_fail(EADDRNOTAVAIL, "cannot %s %lu: %s of %s candidates "
+		       "in %u-%u %s free (the pool holds %s, %s found busy): "
+		       "port %u stays held; make the pool smaller or the "
+		       "range larger", verb, what, pp_grouped(pool->nfree, a),
+		       pp_grouped(pool->cand.count, b), pool->cand.first,
+		       pool->cand.last, pool->nfree == 1 ? "is" : "are",
+		       pp_grouped(pool->size, c), pp_grouped(busy, d), port);
 }
 
 /*
@@ -56,7 +61,7 @@ static int move_member(struct portpool *pool, size_t index, bool keep_old,
 	pp_pool_rebuild_free(pool);
 	errno = err;
 	if (rc > 0)
-		return no_free_port(pool, verb, what, busy);
+		return no_free_port(pool, verb, what, m->port, busy);
 	return -1;
 }
 
@@ -139,13 +144,13 @@ static void refresh_work_free(struct refresh_work *w)
 
 static int refresh_bind(struct portpool *pool, struct refresh_work *w)
 {
-	char a[32], b[32], c[32];
-	unsigned long busy = 0;
+	char a[32], b[32], c[32], d[32], e[32], f[32], more[48] = "";
+	unsigned long busy = 0, nfree;
 	/* Draw over the new range: the old one may not even overlap it. */
 	struct pp_draw_set set = { &w->free, &w->nfree, w->cand.first,
 				   w->cand.last };
 
-	w->nfree = pp_pool_free_of(pool, &w->cand.set, &w->free);
+	nfree = w->nfree = pp_pool_free_of(pool, &w->cand.set, &w->free);
 	if (pp_check_nofile(w->nmove,
 			    !(pool->cfg.flags & PORTPOOL_NO_RAISE_NOFILE),
 			    "refresh moving members", &w->nofile) < 0)
@@ -154,18 +159,31 @@ static int refresh_bind(struct portpool *pool, struct refresh_work *w)
 		int rc = pp_pool_bind_one(pool, &set, &w->fresh[w->bound],
 					  &busy);
 
-		if (rc > 0)
-			return pp_fail(EADDRNOTAVAIL, "refresh must move %s "
-				       "member%s but found a free candidate "
-				       "port for only %s (%s busy): the pool "
-				       "is unchanged",
-				       pp_grouped(w->nmove, a),
-				       w->nmove == 1 ? "" : "s",
-				       pp_grouped(w->bound, b),
-				       pp_grouped(busy, c));
 		if (rc < 0)
 			return -1;
-		w->bound++;
+		if (rc == 0) {
+			w->bound++;
+			continue;
+		}
+		/* Name the first port that stays held: a caller that just
+		 * reserved it looks for it. */
+		if (w->nmove > 1)
+			snprintf(more, sizeof(more), " and %s more",
+				 pp_grouped(w->nmove - 1, f));
+		return pp_fail(EADDRNOTAVAIL, "refresh must move %s member%s "
+			       "but found a free candidate port for only %s: "
+			       "%s of %s candidates in %u-%u %s free (%s found "
+			       "busy): the pool is unchanged, port %u%s stay%s "
+			       "held; make the pool smaller or the range "
+			       "larger",
+			       pp_grouped(w->nmove, a),
+			       w->nmove == 1 ? "" : "s",
+			       pp_grouped(w->bound, b), pp_grouped(nfree, c),
+			       pp_grouped(w->cand.count, d), w->cand.first,
+			       w->cand.last, nfree == 1 ? "is" : "are",
+			       pp_grouped(busy, e),
+			       pool->member[w->index[0]].port, more,
+			       w->nmove == 1 ? "s" : "");
 	}
 	return 0;
 }

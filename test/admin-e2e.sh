@@ -331,19 +331,70 @@ expr='[h["port"] for h in d["at_risk"]], d["reserved_ports"]'
 got=$(json_get "$dir/j" "$expr")
 [ "$got" = "([4600, 4700], '4600,4700')" ] ||
 	fail "--audit --json: $(cat "$dir/j")"
-# Many at once (a dump spans several netlink reads): a pool of 300.
+# Many at once (a dump spans several netlink reads): a pool of 300,
+# statically linked (64 distinct UDP ports or more: a pool), and a
+# libportpool.so pool of 10 (the mapping alone: a pool).  Their members
+# are random ports they redraw: never at risk, never in the line.
+# Control: a service binding one port 70 times (SO_REUSEPORT, as BIND
+# does per thread) holds 64 sockets or more but one port: no pool, at
+# risk, in the line.  Bound first: a pool could take 4800.
+python3 -c 'import socket, sys, time
+s = []
+for i in range(70):
+    k = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    k.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    k.bind(("0.0.0.0", 4800))
+    s.append(k)
+open(sys.argv[1], "w").write("bound\n")
+time.sleep(60)' "$dir/reuse" &
+r=$!
+pids="$pids $r"
+wait_for "$dir/reuse" '^bound$' 50 || fail "the 70 sockets on 4800"
 "$bin/examples/pool-daemon" --range 4000-5000 --size 300 >"$dir/daemon" 2>&1 &
 d=$!
 pids="$pids $d"
 wait_for "$dir/daemon" '^ready: 300 members$' 50 ||
 	fail "pool-daemon: $(tail -n 1 "$dir/daemon")"
+top=$3
+cc -D_GNU_SOURCE -I"$top/include" -o "$dir/pool-daemon-so" \
+	"$top/examples/pool-daemon.c" -L"$bin" -lportpool -lm ||
+	fail "cannot build pool-daemon against libportpool.so"
+LD_LIBRARY_PATH=$bin "$dir/pool-daemon-so" --range 4000-5000 --size 10 \
+	>"$dir/daemon-so" 2>&1 &
+so=$!
+pids="$pids $so"
+wait_for "$dir/daemon-so" '^ready: 10 members$' 50 ||
+	fail "pool-daemon-so: $(tail -n 1 "$dir/daemon-so")"
 # shellcheck disable=SC2086
 "$info" $cfg --audit >"$dir/many"
-[ "$(grep -Ec "^[0-9]+ +udp +0\.0\.0\.0 +$d pool-daemon$" "$dir/many")" \
-	-eq 300 ] && [ "$(grep -Ec '^[0-9]+ ' "$dir/many")" -eq 302 ] ||
-	fail "with a pool of 300: $(grep -c pool-daemon "$dir/many") lines"
-kill "$d"
-wait "$d"
+rc=$?
+[ "$rc" -eq 1 ] || fail "with the pools, exit $rc: $(cat "$dir/many")"
+grep -Eq "^[0-9]+ .* pool-daemon(-so)?$" "$dir/many" &&
+	fail "a pool's member listed at risk: $(cat "$dir/many")"
+[ "$(grep -Ec "^4800 +udp +0\.0\.0\.0 +$r python3$" "$dir/many")" \
+	-eq 70 ] && [ "$(grep -Ec '^[0-9]+ ' "$dir/many")" -eq 72 ] ||
+	fail "with the pools: $(grep -Ec '^[0-9]+ ' "$dir/many") lines"
+held='held by a socket pool (not at risk, not in the line)'
+grep -q "^$held: 310 UDP sockets\$" "$dir/many" ||
+	fail "pool count: $(grep '^held' "$dir/many")"
+grep -q "^  pid $d (pool-daemon): 300 on candidate ports; it holds 300 UDP\
+ sockets on 300 ports\$" "$dir/many" &&
+grep -q "^  pid $so (pool-daemon-so): 10 on candidate ports; .*,\
+ libportpool.so mapped\$" "$dir/many" ||
+	fail "pool lines: $(grep '^  pid' "$dir/many")"
+[ "$(tail -n 1 "$dir/many")" = "reserved_ports = 4600,4700,4800" ] ||
+	fail "line with the pools: $(tail -n 1 "$dir/many")"
+# shellcheck disable=SC2086
+"$info" $cfg --audit --json >"$dir/jm" && [ $? -eq 1 ] || true
+json_ok "$dir/jm" || fail "--audit --json with pools: $(cat "$dir/jm")"
+expr='sorted((p["command"], p["sockets"], p["libportpool_mapped"])
+for p in d["pools"]), d["reserved_ports"]'
+got=$(json_get "$dir/jm" "$expr")
+want="[('pool-daemon', 300, False), ('pool-daemon-so', 10, True)]"
+[ "$got" = "($want, '4600,4700,4800')" ] ||
+	fail "--audit --json with pools: $got"
+kill "$d" "$so" "$r"
+wait "$d" "$so" "$r" 2>/dev/null || true
 # The line, pasted into a policy file, protects them all.
 echo "$line" >"$dir/portpool.conf"
 # shellcheck disable=SC2086
@@ -354,8 +405,9 @@ usage_rc=0
 "$info" --audit extra >/dev/null 2>&1 || usage_rc=$?
 [ "$usage_rc" -eq 2 ] || fail "bad usage exit $usage_rc"
 verdict PASS "exit 0 when empty; 4600/udp6 and 4700/tcp at risk (not" \
-	"4500, 6000, a connection), exit 1; 302 with a pool of 300; the" \
-	"line pasted gives exit 0"
+	"4500, 6000, a connection), exit 1; pools of 300 (static) and 10" \
+	"(libportpool.so) not at risk and not in the line, 70 sockets on" \
+	"one port are; the line pasted gives exit 0"
 EOF
 
 # d. --emit: the daemons' own checkers.

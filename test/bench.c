@@ -1172,7 +1172,9 @@ static pid_t hold_sockets(unsigned n, unsigned first)
 }
 
 /* 20,000 UDP sockets in one process, every port a candidate of the
- * audited range: the audit must find and name all of them. */
+ * audited range: the audit must find all of them and their process,
+ * which it then takes for a socket pool (20,000 distinct ports), so
+ * nothing is at risk and it exits 0. */
 static void scen_audit(void)
 {
 	const unsigned n = quick ? 5000 : 20000, first = 30000;
@@ -1206,7 +1208,7 @@ static void scen_audit(void)
 
 		for (int r = 0; r < areps; r++) {
 			ts[r] = run_timed(ss, 0);
-			ta[r] = run_timed(audit, 1);
+			ta[r] = run_timed(audit, 0);
 		}
 	}
 	kill(holder, SIGKILL);

@@ -63,9 +63,22 @@ static int tos_of(int fd, int family)
 	return value;
 }
 
+/* An int socket option's value, -1 if it cannot be read. */
+static int opt_of(int fd, int level, int name)
+{
+	socklen_t len = sizeof(int);
+	int value = -1;
+
+	if (getsockopt(fd, level, name, &value, &len) != 0)
+		return -1;
+	return value;
+}
+
 /*
  * Sets the DSCP; checks it runs before bind() (port 0) and after the
- * library's own option (PMTU discovery already OMIT).
+ * library's own options, exactly those portpool_config_set_socket_hook(3)
+ * lists: non-blocking, close-on-exec, IPV6_V6ONLY in an IPv6 pool, PMTU
+ * discovery OMIT; no SO_REUSEADDR or SO_REUSEPORT.
  */
 static int hook(int fd, int family, void *arg)
 {
@@ -75,6 +88,15 @@ static int hook(int fd, int family, void *arg)
 
 	st->calls++;
 	if (sock_port(fd) != 0)
+		st->bad++;
+	if (!(fcntl(fd, F_GETFL) & O_NONBLOCK) ||
+	    !(fcntl(fd, F_GETFD) & FD_CLOEXEC))
+		st->bad++;
+	if (family == AF_INET6 &&
+	    opt_of(fd, IPPROTO_IPV6, IPV6_V6ONLY) != 1)
+		st->bad++;
+	if (opt_of(fd, SOL_SOCKET, SO_REUSEADDR) != 0 ||
+	    opt_of(fd, SOL_SOCKET, SO_REUSEPORT) != 0)
 		st->bad++;
 	if (getsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
 		       family == AF_INET6 ? IPV6_MTU_DISCOVER :

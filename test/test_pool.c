@@ -1161,6 +1161,72 @@ static void test_refresh_all_or_nothing(void **state)
 	fx_close(fx, pool);
 }
 
+/*
+ * A pool as large as its candidates cannot give a port back: release,
+ * refresh and rotate fail with EADDRNOTAVAIL, the port stays held, and
+ * the sentence names that port, how many candidates are free and what
+ * would help.
+ */
+static void test_full_pool_gives_nothing_back(void **state)
+{
+	struct fx *fx = *state;
+	struct portpool_config *cfg;
+	struct portpool *pool;
+	struct member *m;
+	char want[320], list[16];
+	uint16_t p;
+
+	pp_test_require_netns();
+	cfg = fx_cfg(fx, 9, 40500, 40508, KERNEL_ONLY);
+	pp_test_sysctl("ip_local_reserved_ports", "");
+	pool = fx_open(fx, cfg);
+	check_pool(pool, cfg, 9, true, NULL);
+	m = fx_snapshot(fx, pool);
+	p = m[4].port;
+
+	assert_failed_with(portpool_release_port(pool, p), EADDRNOTAVAIL);
+	snprintf(want, sizeof(want), "cannot release port %u: 0 of 9 "
+		 "candidates in 40500-40508 are free (the pool holds 9, 0 "
+		 "found busy): port %u stays held; make the pool smaller or "
+		 "the range larger", p, p);
+	assert_string_equal(portpool_error(), want);
+	expect_unchanged(pool, m, 9);
+	assert_int_equal(bind_errno(p), EADDRINUSE);
+
+	assert_failed_with(portpool_rotate(pool, 4), EADDRNOTAVAIL);
+	snprintf(want, sizeof(want), "cannot rotate member 4: 0 of 9 "
+		 "candidates in 40500-40508 are free (the pool holds 9, 0 "
+		 "found busy): port %u stays held; make the pool smaller or "
+		 "the range larger", p);
+	assert_string_equal(portpool_error(), want);
+	expect_unchanged(pool, m, 9);
+
+	/* The host reserves a held port: refresh has nowhere to move it. */
+	snprintf(list, sizeof(list), "%u", p);
+	pp_test_sysctl("ip_local_reserved_ports", list);
+	assert_failed_with(portpool_refresh(pool), EADDRNOTAVAIL);
+	snprintf(want, sizeof(want), "refresh must move 1 member but found "
+		 "a free candidate port for only 0: 0 of 8 candidates in "
+		 "40500-40508 are free (0 found busy): the pool is unchanged, "
+		 "port %u stays held; make the pool smaller or the range "
+		 "larger", p);
+	assert_string_equal(portpool_error(), want);
+	expect_unchanged(pool, m, 9);
+	assert_int_equal(bind_errno(p), EADDRINUSE);
+
+	/* Two reserved: the first is named, the other counted. */
+	snprintf(list, sizeof(list), "%u,%u", m[2].port, p);
+	pp_test_sysctl("ip_local_reserved_ports", list);
+	assert_failed_with(portpool_refresh(pool), EADDRNOTAVAIL);
+	snprintf(want, sizeof(want), "port %u and 1 more stay held",
+		 m[2].port);
+	error_mentions(want);
+	error_mentions("0 of 7 candidates");
+	expect_unchanged(pool, m, 9);
+	pp_test_sysctl("ip_local_reserved_ports", "");
+	fx_close(fx, pool);
+}
+
 /* ------------------------------------------------------------------ */
 /* 8. pick. */
 
@@ -1342,6 +1408,7 @@ int main(void)
 		T(test_rotate),
 		T(test_release_port),
 		T(test_refresh_all_or_nothing),
+		T(test_full_pool_gives_nothing_back),
 		T(test_pick),
 		T(test_range_sources),
 		T(test_nofile_limit),

@@ -5,8 +5,10 @@
  * exec'd programs, and the SAD DNS defence on every member.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +158,72 @@ static void fork_rotates_apart(void **state)
 	close(fds[0]);
 	close(fds[1]);
 	assert_memory_not_equal(ports, child_ports, sizeof(ports));
+	portpool_close(pool);
+	portpool_config_free(cfg);
+}
+
+/*
+ * dnsmasq's TCP children close their copies of the members: the child's
+ * portpool_close() closes the child's descriptors only, and the parent's
+ * members stay bound, receive and rotate.
+ */
+static void fork_child_close_leaves_parent(void **state)
+{
+	struct portpool_config *cfg = small_config(45000, 45999, 16);
+	struct sockaddr_in to = { .sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct pollfd pfd = { .events = POLLIN };
+	struct portpool *pool;
+	uint16_t before[16];
+	int status, fd;
+	pid_t pid;
+
+	(void)state;
+	pp_test_require_netns();
+	pool = portpool_open(cfg);
+	assert_non_null(pool);
+	assert_int_equal(portpool_size(pool), 16);
+	for (size_t i = 0; i < 16; i++)
+		before[i] = portpool_port(pool, i);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fds[16];
+
+		for (size_t i = 0; i < 16; i++)
+			fds[i] = portpool_fd(pool, i);
+		portpool_close(pool);
+		portpool_config_free(cfg);
+		/* the child's copies are gone */
+		for (size_t i = 0; i < 16; i++)
+			if (fcntl(fds[i], F_GETFD) != -1 || errno != EBADF)
+				_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < 16; i++) {
+		struct sockaddr_in mine;
+		socklen_t len = sizeof(mine);
+		char buf[8];
+
+		assert_int_equal(portpool_port(pool, i), before[i]);
+		assert_int_equal(getsockname(portpool_fd(pool, i),
+			(struct sockaddr *)&mine, &len), 0);
+		assert_int_equal(ntohs(mine.sin_port), before[i]);
+		/* still bound and still receiving */
+		to.sin_port = htons(before[i]);
+		assert_int_equal(sendto(fd, "ping", 4, 0,
+			(struct sockaddr *)&to, sizeof(to)), 4);
+		pfd.fd = portpool_fd(pool, i);
+		assert_int_equal(poll(&pfd, 1, 2000), 1);
+		assert_int_equal(recv(pfd.fd, buf, sizeof(buf), 0), 4);
+		assert_memory_equal(buf, "ping", 4);
+	}
+	close(fd);
+	assert_int_equal(portpool_rotate(pool, 0), 0);
 	portpool_close(pool);
 	portpool_config_free(cfg);
 }
@@ -424,6 +492,7 @@ int main(void)
 		cmocka_unit_test(pmtu_discovery_omitted),
 		cmocka_unit_test(fork_does_not_replay),
 		cmocka_unit_test(fork_rotates_apart),
+		cmocka_unit_test(fork_child_close_leaves_parent),
 		cmocka_unit_test(exec_inherits_nothing),
 		cmocka_unit_test(uniform_draws_chi_square),
 		cmocka_unit_test(draws_uniform_dense_and_sparse),

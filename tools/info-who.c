@@ -205,20 +205,82 @@ out:
 	return rc;
 }
 
+/* --audit: a process taken for a socket pool.  Its UDP sockets are its
+ * members, random ports it gives back and redraws: reserving them would
+ * only take ports from the pool, so they stay out of the line. */
+struct audit_pool {
+	pid_t pid;
+	long udp;		/* UDP sockets it holds in all */
+	long ports;		/* distinct ports among them */
+	int mapped;		/* libportpool.so mapped: 1, 0, -1 unknown */
+	size_t held;		/* of them on candidate ports */
+};
+
+/* The signs of pid, from every UDP socket of the namespace.  A pool
+ * maps libportpool.so, or holds 64 distinct ports or more: a socket
+ * count alone is not enough, since a service may bind one port many
+ * times (SO_REUSEPORT per thread, one socket per address), while a
+ * service with 64 distinct ports of the candidate range is drawing
+ * them itself (a resolver's own source ports, media ports). */
+static void audit_signs(pid_t pid, struct info_socks *udp,
+			struct portmap *seen, struct audit_pool *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->mapped = proc_maps_libportpool(pid);
+	p->udp = socks_of_pid(udp, pid);
+	if (p->udp <= 0)
+		return;
+	memset(seen, 0, sizeof(*seen));
+	for (size_t i = 0; i < udp->n; i++) {
+		unsigned port = udp->v[i].port;
+
+		if (!udp->v[i].users || portmap_has(seen, port))
+			continue;
+		portmap_set(seen, port);
+		p->ports++;
+	}
+}
+
+static int audit_is_pool(const struct audit_pool *p)
+{
+	return p->mapped > 0 || p->ports >= POOL_SOCKETS;
+}
+
+static void audit_pool_text(const struct audit_pool *p,
+			    struct comm_cache *cc)
+{
+	printf("  pid %ld (%s): %zu on candidate ports; it holds %ld UDP "
+	       "socket%s on %ld port%s%s\n", (long)p->pid, comm(cc, p->pid),
+	       p->held, p->udp, p->udp == 1 ? "" : "s", p->ports,
+	       p->ports == 1 ? "" : "s",
+	       p->mapped > 0 ? ", libportpool.so mapped" : "");
+}
+
+static void audit_pool_json(const struct audit_pool *p,
+			    struct comm_cache *cc)
+{
+	printf("{\"pid\":%ld,\"command\":", (long)p->pid);
+	json_string(stdout, comm(cc, p->pid));
+	printf(",\"sockets\":%zu,\"udp_sockets\":%ld,\"udp_ports\":%ld,"
+	       "\"libportpool_mapped\":%s}", p->held, p->udp, p->ports,
+	       p->mapped > 0 ? "true" : "false");
+}
+
 int audit_run(const struct portpool_config *cfg, int json)
 {
-	struct info_socks s = { 0 };
+	struct info_socks s = { 0 }, udp = { 0 };
 	struct portmap *cand = malloc(sizeof(*cand));
 	struct portmap *risk = calloc(1, sizeof(*risk));
+	struct portmap *seen = malloc(sizeof(*seen));
 	struct comm_cache *cc = calloc(1, sizeof(*cc));
-	size_t checked, n = 0;
+	struct audit_pool *pools = NULL;
+	size_t checked, n = 0, npools = 0, pooled = 0;
 	char *line = NULL;
 	int rc = -1;
 
-	if (!cand || !risk || !cc) {
-		fprintf(stderr, "portpool-info: out of memory\n");
-		goto out;
-	}
+	if (!cand || !risk || !seen || !cc)
+		goto oom;
 	if (candidate_map(cfg, cand) < 0) {
 		fprintf(stderr, "portpool-info: %s\n", portpool_error());
 		goto out;
@@ -226,11 +288,17 @@ int audit_run(const struct portpool_config *cfg, int json)
 	if (dump(&s, WHO_UDP | WHO_TCP, LISTEN_STATES, 0) < 0)
 		goto out;
 	checked = s.n;
-	/* Keep the sockets at risk; only they need their processes. */
+	/* Every UDP socket, kept for the pool signs; the sockets on
+	 * candidate ports, kept to look at: only they need processes. */
+	udp.cap = s.n ? s.n : 1;
+	udp.v = malloc(udp.cap * sizeof(*udp.v));
+	if (!udp.v)
+		goto oom;
 	for (size_t i = 0; i < s.n; i++) {
+		if (s.v[i].proto == IPPROTO_UDP && s.v[i].port)
+			udp.v[udp.n++] = s.v[i];
 		if (!s.v[i].port || !portmap_has(cand, s.v[i].port))
 			continue;
-		portmap_set(risk, s.v[i].port);
 		s.v[n++] = s.v[i];
 	}
 	s.n = n;
@@ -239,18 +307,53 @@ int audit_run(const struct portpool_config *cfg, int json)
 			strerror(errno));
 		goto out;
 	}
+	pools = calloc(s.n ? s.n : 1, sizeof(*pools));
+	if (!pools)
+		goto oom;
+	/* Each UDP holder's signs once; a pool's UDP sockets leave the
+	 * list (its TCP listeners are services and stay). */
+	n = 0;
+	for (size_t i = 0; i < s.n; i++) {
+		const struct info_sock *k = &s.v[i];
+		size_t j = npools;
+
+		if (k->proto == IPPROTO_UDP && k->pid) {
+			for (j = 0; j < npools && pools[j].pid != k->pid; j++)
+				;
+			if (j == npools)
+				audit_signs(k->pid, &udp, seen,
+					    &pools[npools++]);
+		}
+		if (j < npools && audit_is_pool(&pools[j])) {
+			pools[j].held++;
+			pooled++;
+			continue;
+		}
+		portmap_set(risk, k->port);
+		s.v[n++] = *k;
+	}
+	s.n = n;
 	qsort(s.v, s.n, sizeof(*s.v), by_port);
 	line = portmap_format(risk, ",", "-");
-	if (!line) {
-		fprintf(stderr, "portpool-info: out of memory\n");
-		goto out;
-	}
+	if (!line)
+		goto oom;
 	if (json) {
+		int first = 1;
+
 		printf("{\"checked\":%zu,\"at_risk\":[", checked);
 		for (size_t i = 0; i < s.n; i++) {
 			if (i)
 				printf(",");
 			print_holder_json(&s.v[i], cc, NULL);
+		}
+		printf("],\"pools\":[");
+		for (size_t j = 0; j < npools; j++) {
+			if (!pools[j].held)
+				continue;
+			if (!first)
+				printf(",");
+			first = 0;
+			audit_pool_json(&pools[j], cc);
 		}
 		printf("],\"reserved_ports\":");
 		if (s.n)
@@ -258,9 +361,13 @@ int audit_run(const struct portpool_config *cfg, int json)
 		else
 			printf("null");
 		printf("}\n");
-	} else if (!s.n) {
+		rc = s.n ? 1 : 0;
+		goto out;
+	}
+	if (!s.n) {
 		printf("nothing at risk: none of %zu bound UDP and listening "
-		       "TCP sockets holds a candidate port\n", checked);
+		       "TCP sockets holds a candidate port%s\n", checked,
+		       pooled ? " outside a socket pool" : "");
 	} else {
 		printf("at risk: %zu of %zu bound UDP and listening TCP "
 		       "sockets hold a candidate port\n", s.n, checked);
@@ -280,14 +387,28 @@ int audit_run(const struct portpool_config *cfg, int json)
 				       sock_proto(k), addr, "-",
 				       "(not visible)");
 		}
-		printf("reserved_ports = %s\n", line);
 	}
+	if (pooled) {
+		printf("held by a socket pool (not at risk, not in the line):"
+		       " %zu UDP socket%s\n", pooled, pooled == 1 ? "" : "s");
+		for (size_t j = 0; j < npools; j++)
+			if (pools[j].held)
+				audit_pool_text(&pools[j], cc);
+	}
+	if (s.n)
+		printf("reserved_ports = %s\n", line);
 	rc = s.n ? 1 : 0;
+	goto out;
+oom:
+	fprintf(stderr, "portpool-info: out of memory\n");
 out:
+	free(pools);
+	free(seen);
 	free(line);
 	free(cc);
 	free(risk);
 	free(cand);
 	socks_free(&s);
+	socks_free(&udp);
 	return rc;
 }
