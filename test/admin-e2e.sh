@@ -24,41 +24,12 @@ cd "$(dirname "$0")/.." || exit 1
 B=${B:-build}
 TOP=$(pwd)
 BIN=$TOP/$B
-passed=0
-failed=0
+. test/e2e-lib.sh
+e2e_tmp admin
 
-result() {	# PASS|FAIL|SKIP name reason
-	case $1 in
-	PASS) passed=$((passed + 1)) ;;
-	FAIL) failed=$((failed + 1)) ;;
-	SKIP)
-		if [ "${CI:-}" = true ]; then
-			set -- FAIL "$2" "$3 (a skip is a failure under CI)"
-			failed=$((failed + 1))
-		fi ;;
-	esac
-	echo "$1 $2: $3"
-}
-
-TMP=$(mktemp -d /tmp/portpool-admin.XXXXXX) || exit 1
-trap '[ -n "${E2E_KEEP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"' EXIT
-trap 'exit 1' INT TERM
-
-# As root unshare -n; as an ordinary user unshare -rn, a user namespace in
-# which we are root, around the network one (the daemons must not switch
-# user).
 can_run=
-if [ "$(id -u)" = 0 ]; then
-	NS=-n
-else
-	NS=-rn
-fi
-if ! command -v unshare >/dev/null 2>&1 ||
-     ! unshare $NS true 2>/dev/null; then
-	can_run="cannot make a network namespace (unshare $NS)"
-elif ! make -s "B=$B" all >"$TMP/make.log" 2>&1; then
-	can_run="make failed: $(tail -n 1 "$TMP/make.log")"
-fi
+netns
+build
 if [ -z "$can_run" ]; then
 	for tool in socat ss python3 unbound named-checkconf dnsmasq \
 		    pdns_recursor; do
@@ -71,56 +42,10 @@ fi
 PATH=$PATH:/usr/sbin
 export PATH
 
-# Run scenario script $2 in a fresh namespace with lo up; at most $3 s.
-scenario() {
-	name=$1 script=$2 limit=$3 need=$4
-	if [ -n "$can_run" ]; then
-		result SKIP "$name" "$can_run"
-		return
-	fi
-	for tool in $need; do
-		if ! command -v "$tool" >/dev/null 2>&1; then
-			result SKIP "$name" "$tool is not installed"
-			return
-		fi
-	done
-	dir=$TMP/$name
-	mkdir -p "$dir"
-	# shellcheck disable=SC2016
-	timeout -k 3 "$limit" unshare $NS sh -c \
-		'ip link set lo up && s=$1 && shift && . "$s"' \
-		sh "$script" "$dir" "$BIN" "$TOP" >"$dir/out" 2>&1
-	rc=$?
-	verdict=$(grep -E '^(PASS|FAIL|SKIP) ' "$dir/out" | tail -n 1)
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		result FAIL "$name" "timed out after ${limit}s" \
-		       "(last: $(tail -n 1 "$dir/out"))"
-	elif [ -z "$verdict" ]; then
-		result FAIL "$name" "no verdict, exit $rc:" \
-		       "$(tail -n 1 "$dir/out")"
-	else
-		result "${verdict%% *}" "$name" "${verdict#* }"
-	fi
-}
-
 cat >"$TMP/lib.sh" <<'EOF'
+. "$E2E_LIB"
 info=$bin/tools/portpool-info
-pids=
-cleanup() {
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
-	pids=
-}
 trap cleanup EXIT
-verdict() {
-	cleanup
-	echo "$*"
-	exit 0
-}
 fail() {
 	verdict FAIL "$@"
 }
@@ -130,14 +55,6 @@ wait_bound() {
 	while ! ss -Han "sport = :$2" 2>/dev/null | grep -q "^$1"; do
 		n=$((n + 1))
 		[ "$n" -gt 50 ] && return 1
-		sleep 0.1
-	done
-}
-wait_for() {
-	n=0
-	while ! grep -qE "$2" "$1" 2>/dev/null; do
-		n=$((n + 1))
-		[ "$n" -gt "$3" ] && return 1
 		sleep 0.1
 	done
 }
@@ -588,11 +505,10 @@ verdict PASS "with the emitted lines 0 of $e_all queries from 4495/4505" \
 	"($answered); without them $c_bad of $c_all"
 EOF
 
-scenario a-options "$TMP/a.sh" 60 "python3"
-scenario b-who "$TMP/b.sh" 60 "socat ss python3"
-scenario c-audit "$TMP/c.sh" 60 "socat ss python3"
+scenario a-options "$TMP/a.sh" 60 "python3" "$BIN" "$TOP"
+scenario b-who "$TMP/b.sh" 60 "socat ss python3" "$BIN" "$TOP"
+scenario c-audit "$TMP/c.sh" 60 "socat ss python3" "$BIN" "$TOP"
 scenario d-emit-checkers "$TMP/d.sh" 60 "unbound-checkconf named-checkconf \
-	pdns_recursor dnsmasq"
-scenario e-emit-unbound "$TMP/e.sh" 120 "unbound python3 ss"
-echo "admin-e2e: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+	pdns_recursor dnsmasq" "$BIN" "$TOP"
+scenario e-emit-unbound "$TMP/e.sh" 120 "unbound python3 ss" "$BIN" "$TOP"
+finish admin-e2e

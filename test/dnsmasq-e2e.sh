@@ -41,45 +41,16 @@ cd "$(dirname "$0")/.." || exit 1
 B=${B:-build}
 ROOT=$(pwd)
 OUT=$ROOT/$B/dnsmasq
-passed=0
-failed=0
-
-result() {	# PASS|FAIL|SKIP name reason
-	case $1 in
-	PASS) passed=$((passed + 1)) ;;
-	FAIL) failed=$((failed + 1)) ;;
-	SKIP)
-		if [ "${CI:-}" = true ]; then
-			set -- FAIL "$2" "$3 (a skip is a failure under CI)"
-			failed=$((failed + 1))
-		fi ;;
-	esac
-	echo "$1 $2: $3"
-}
-
-finish() {
-	echo "dnsmasq-e2e: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit
-}
-
-TMP=$(mktemp -d /tmp/portpool-dnsmasq.XXXXXX) || exit 1
+. test/e2e-lib.sh
+e2e_tmp dnsmasq
 chmod 755 "$TMP"
-# E2E_KEEP=1 keeps the scenario directories (logs) to look at.
-trap '[ -n "${E2E_KEEP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"' EXIT
-trap 'exit 1' INT TERM
 
 can_run=
 if [ "$(id -u)" = 0 ]; then
-	NS="unshare -n"
 	sh test/deps.sh dnsmasq-build daemons >"$TMP/deps.log" 2>&1 ||
 		can_run="test/deps.sh: $(tail -n 1 "$TMP/deps.log")"
-else
-	NS="unshare -rn"
 fi
-if [ -z "$can_run" ] && ! $NS true 2>/dev/null; then
-	can_run="cannot make a network namespace ($NS)"
-fi
+netns
 for tool in python3 socat ss ip /usr/sbin/dnsmasq; do
 	[ -n "$can_run" ] || command -v "$tool" >/dev/null 2>&1 ||
 		can_run="$tool is not installed"
@@ -89,57 +60,12 @@ if [ -z "$can_run" ] &&
 	can_run="contrib/dnsmasq/build.sh: $(tail -n 1 "$TMP/build.log")"
 fi
 
-# Run scenario script $2 in a fresh namespace with lo up; at most $3 s.
-# The script's last line is its verdict: "PASS|FAIL|SKIP reason".
-scenario() {
-	name=$1 script=$2 limit=$3
-	if [ -n "$can_run" ]; then
-		result SKIP "$name" "$can_run"
-		return
-	fi
-	dir=$TMP/$name
-	mkdir -p "$dir"
-	# timeout signals its whole process group: background daemons too.
-	# shellcheck disable=SC2016
-	timeout -k 3 "$limit" $NS sh -c \
-		'ip link set lo up && s=$1 && shift && . "$s"' \
-		sh "$script" "$dir" "$ROOT" "$OUT/dnsmasq" >"$dir/out" 2>&1
-	rc=$?
-	verdict=$(grep -E '^(PASS|FAIL|SKIP) ' "$dir/out" | tail -n 1)
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		result FAIL "$name" "timed out after ${limit}s" \
-		       "(last: $(tail -n 1 "$dir/out"))"
-	elif [ -z "$verdict" ]; then
-		result FAIL "$name" "no verdict, exit $rc:" \
-		       "$(tail -n 1 "$dir/out")"
-	else
-		result "${verdict%% *}" "$name" "${verdict#* }"
-	fi
-}
-
 # Shared by the scenario scripts (sourced inside the namespace): the
 # reservations, the authority, dnsmasq, the load, and what the log says.
 cat >"$TMP/lib.sh" <<'EOF'
 dir=$1 root=$2 patched=$3
-pids=
-cleanup() {
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
-	pids=
-}
+. "$E2E_LIB"
 trap cleanup EXIT
-verdict() {	# PASS|FAIL|SKIP reason...
-	cleanup
-	echo "$*"
-	exit 0
-}
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
 # policy PORTS: the policy file reserves PORTS (a portpool.conf list).
 policy() {
 	printf 'reserved_ports = %s\n' "$1" >"$dir/portpool.conf.new" &&
@@ -339,9 +265,9 @@ verdict PASS "server=/test/127.0.0.2@127.0.0.1: 1000 answered, $s," \
 	"0 from 4495, 4500, 4505"
 EOF
 
-scenario a-patched "$TMP/a.sh" 60
-scenario b-debian-control "$TMP/b.sh" 60
-scenario c-give-back "$TMP/c.sh" 60
-scenario d-well-known "$TMP/d.sh" 60
-scenario e-source-address "$TMP/e.sh" 60
-finish
+scenario a-patched "$TMP/a.sh" 60 "" "$ROOT" "$OUT/dnsmasq"
+scenario b-debian-control "$TMP/b.sh" 60 "" "$ROOT" "$OUT/dnsmasq"
+scenario c-give-back "$TMP/c.sh" 60 "" "$ROOT" "$OUT/dnsmasq"
+scenario d-well-known "$TMP/d.sh" 60 "" "$ROOT" "$OUT/dnsmasq"
+scenario e-source-address "$TMP/e.sh" 60 "" "$ROOT" "$OUT/dnsmasq"
+finish dnsmasq-e2e

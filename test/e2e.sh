@@ -23,46 +23,13 @@
 cd "$(dirname "$0")/.." || exit 1
 B=${B:-build}
 BIN=$(pwd)/$B/examples
-passed=0
-failed=0
-
-result() {	# PASS|FAIL|SKIP name reason
-	case $1 in
-	PASS) passed=$((passed + 1)) ;;
-	FAIL) failed=$((failed + 1)) ;;
-	SKIP)
-		if [ "${CI:-}" = true ]; then
-			set -- FAIL "$2" "$3 (a skip is a failure under CI)"
-			failed=$((failed + 1))
-		fi ;;
-	esac
-	echo "$1 $2: $3"
-}
-
-finish() {
-	echo "e2e: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ] && exit 0
-	exit 1
-}
-
-TMP=$(mktemp -d /tmp/portpool-e2e.XXXXXX) || exit 1
-# E2E_KEEP=1 keeps the scenario directories (logs, capture) to look at.
-trap '[ -n "${E2E_KEEP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"' EXIT
-trap 'exit 1' INT TERM
+. test/e2e-lib.sh
+e2e_tmp e2e
 
 # Everything a scenario needs before it can say anything.
 can_run=
-if [ "$(id -u)" = 0 ]; then
-	NS=-n
-else
-	NS=-rn
-fi
-if ! command -v unshare >/dev/null 2>&1 ||
-   ! unshare $NS true 2>/dev/null; then
-	can_run="cannot make a network namespace (unshare $NS)"
-elif ! make -s "B=$B" all >"$TMP/make.log" 2>&1; then
-	can_run="make failed: $(tail -n 1 "$TMP/make.log")"
-fi
+netns
+build
 
 # Installs as root; as an ordinary user, one line naming what is missing.
 [ -n "$can_run" ] || sh test/deps.sh daemons
@@ -90,75 +57,10 @@ if [ -z "$can_run" ] &&
 	can_run="iproute2 (ip, ss) missing"
 fi
 
-# Run scenario script $2 in a fresh namespace with lo up; at most $3 s.
-# The script's last line is its verdict: "PASS|FAIL|SKIP reason".
-scenario() {
-	name=$1 script=$2 limit=$3 need=$4
-	if [ -n "$can_run" ]; then
-		result SKIP "$name" "$can_run"
-		return
-	fi
-	for tool in $need; do
-		if ! command -v "$tool" >/dev/null 2>&1; then
-			result SKIP "$name" "$tool is not installed"
-			return
-		fi
-	done
-	dir=$TMP/$name
-	mkdir -p "$dir"
-	# timeout signals its whole process group: background daemons too.
-	# shellcheck disable=SC2016
-	timeout -k 3 "$limit" unshare $NS sh -c \
-		'ip link set lo up && s=$1 && shift && . "$s"' \
-		sh "$script" "$dir" "$BIN" >"$dir/out" 2>&1
-	rc=$?
-	verdict=$(grep -E '^(PASS|FAIL|SKIP) ' "$dir/out" | tail -n 1)
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		result FAIL "$name" "timed out after ${limit}s" \
-		       "(last: $(tail -n 1 "$dir/out"))"
-	elif [ -z "$verdict" ]; then
-		result FAIL "$name" "no verdict, exit $rc:" \
-		       "$(tail -n 1 "$dir/out")"
-	else
-		result "${verdict%% *}" "$name" "${verdict#* }"
-	fi
-}
-
 # Shared by the scenario scripts (sourced inside the namespace).
 cat >"$TMP/lib.sh" <<'EOF'
-pids=
-cleanup() {
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null
-	done
-	pids=
-}
+. "$E2E_LIB"
 trap cleanup EXIT
-verdict() {	# PASS|FAIL|SKIP reason...
-	cleanup
-	echo "$*"
-	exit 0
-}
-# wait_for FILE REGEX TENTHS: until FILE has a line matching REGEX.
-wait_for() {
-	n=0
-	while ! grep -qE "$2" "$1" 2>/dev/null; do
-		n=$((n + 1))
-		[ "$n" -gt "$3" ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
-# udp_bound PORT: something listens on UDP PORT.
-udp_bound() {
-	ss -Hulnp "sport = :$1" 2>/dev/null | grep -q .
-}
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
 EOF
 
 # a. A real DNS server, and the source ports on the wire.
@@ -348,7 +250,7 @@ verdict PASS "port $port given back after SIGHUP (moved to $new);" \
 	"socat bound it after ${bound} ms; echo works on $new; clean exit"
 EOF
 
-scenario a-unbound "$TMP/a.sh" 60 "unbound unbound-checkconf tcpdump"
-scenario b-ipsec-4500 "$TMP/b.sh" 60 "socat"
-scenario c-give-back "$TMP/c.sh" 20 "socat"
-finish
+scenario a-unbound "$TMP/a.sh" 60 "unbound unbound-checkconf tcpdump" "$BIN"
+scenario b-ipsec-4500 "$TMP/b.sh" 60 "socat" "$BIN"
+scenario c-give-back "$TMP/c.sh" 20 "socat" "$BIN"
+finish e2e

@@ -57,15 +57,9 @@ done
 PATH=$PATH:/usr/sbin
 export PATH
 
-passed=0
-failed=0
-result() {	# PASS|FAIL name detail
-	case $1 in
-	PASS) passed=$((passed + 1)) ;;
-	*) failed=$((failed + 1)) ;;
-	esac
-	echo "$*"
-}
+# result PASS|FAIL NAME DETAIL, finish; no colon after the name here.
+. test/e2e-lib.sh
+E2E_SEP=
 
 # No dots in the pin path (libbpf), unique names for the cgroups.
 TMP=$(mktemp -d /tmp/ppguardXXXXXX) || exit 1
@@ -108,14 +102,9 @@ fi
 # The scenario, run inside the namespace: $1 daemon, $2 mode, $3 dir.
 cat >"$TMP/scen.sh" <<'EOF'
 daemon=$1 mode=$2 dir=$3
-pids=
-stop() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	pids=
-}
-trap stop EXIT
-say() { stop; echo "$*"; exit 0; }
+. "$TOP/test/e2e-lib.sh"
+trap cleanup EXIT
+say() { verdict "$@"; }
 ip link set lo up || say "VERDICT FAIL ip link"
 # Kernel list of this namespace only: the host's is never touched.
 echo 4505 >/proc/sys/net/ipv4/ip_local_reserved_ports
@@ -555,5 +544,4 @@ want="ok ok ok ok ok "
 	result PASS unload "binds after: $got" ||
 	result FAIL unload "pins: $(ls "$PIN" 2>&1 | tr '\n' ' '); binds '$got'"
 
-echo "guard-e2e: $passed passed, $failed failed"
-[ $failed = 0 ]
+finish guard-e2e

@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: ISC
+#
+# Shared by the end-to-end scripts (test/*e2e.sh), sourced twice:
+#   on the host, after `cd` to the top of the tree: result, finish,
+#   e2e_tmp, netns, build, scenario;
+#   inside a scenario's namespace, by the scenario script: cleanup,
+#   verdict, wait_for, udp_bound, now_ms (pids lists what to end).
+# Sourcing it only defines functions and zeroes the counters.
+
+passed=0
+failed=0
+pids=
+
+# result PASS|FAIL|SKIP NAME REASON: one line, counted.  A skip is a
+# failure under CI=true.  E2E_SEP (default ":") follows the name.
+result() {
+	case $1 in
+	PASS) passed=$((passed + 1)) ;;
+	FAIL) failed=$((failed + 1)) ;;
+	SKIP)
+		if [ "${CI:-}" = true ]; then
+			set -- FAIL "$2" "$3 (a skip is a failure under CI)"
+			failed=$((failed + 1))
+		fi ;;
+	esac
+	echo "$1 $2${E2E_SEP-:} $3"
+}
+
+# finish NAME: the summary line; exit 0 iff nothing failed.
+finish() {
+	echo "$1: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ] && exit 0
+	exit 1
+}
+
+# e2e_tmp NAME: TMP, a fresh directory removed on exit (kept, and said
+# so, with E2E_KEEP=1, to look at the logs); E2E_LIB, this file, for the
+# scenario scripts to source.
+e2e_tmp() {
+	TMP=$(mktemp -d "/tmp/portpool-$1.XXXXXX") || exit 1
+	E2E_LIB=$(pwd)/test/e2e-lib.sh
+	export E2E_LIB
+	trap '[ -n "${E2E_KEEP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"' EXIT
+	trap 'exit 1' INT TERM
+}
+
+# netns: NS, the unshare options for a network namespace: -n as root; as
+# an ordinary user -rn, a user namespace in which we are root around the
+# network one (the daemons must not switch user).  If none can be made,
+# can_run (when still empty) says so.
+netns() {
+	if [ "$(id -u)" = 0 ]; then
+		NS=-n
+	else
+		NS=-rn
+	fi
+	[ -z "$can_run" ] || return 0
+	if ! command -v unshare >/dev/null 2>&1 ||
+	   ! unshare $NS true 2>/dev/null; then
+		can_run="cannot make a network namespace (unshare $NS)"
+	fi
+}
+
+# build: make all in $B, unless something already stopped the run.
+build() {
+	[ -z "$can_run" ] || return 0
+	make -s "B=$B" all >"$TMP/make.log" 2>&1 ||
+		can_run="make failed: $(tail -n 1 "$TMP/make.log")"
+}
+
+# scenario NAME SCRIPT LIMIT NEED ARGS...: run SCRIPT in a fresh network
+# namespace with lo up, at most LIMIT s, if the tools NEED names are
+# there; the script gets its directory $TMP/NAME, then ARGS.  The
+# script's last line is its verdict: "PASS|FAIL|SKIP reason".
+scenario() {
+	name=$1 script=$2 limit=$3 need=$4
+	shift 4
+	if [ -n "$can_run" ]; then
+		result SKIP "$name" "$can_run"
+		return
+	fi
+	for tool in $need; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			result SKIP "$name" "$tool is not installed"
+			return
+		fi
+	done
+	dir=$TMP/$name
+	mkdir -p "$dir"
+	# timeout signals its whole process group: background daemons too.
+	# shellcheck disable=SC2016
+	timeout -k 3 "$limit" unshare $NS sh -c \
+		'ip link set lo up && s=$1 && shift && . "$s"' \
+		sh "$script" "$dir" "$@" >"$dir/out" 2>&1
+	rc=$?
+	verdict=$(grep -E '^(PASS|FAIL|SKIP) ' "$dir/out" | tail -n 1)
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		result FAIL "$name" "timed out after ${limit}s" \
+		       "(last: $(tail -n 1 "$dir/out"))"
+	elif [ -z "$verdict" ]; then
+		result FAIL "$name" "no verdict, exit $rc:" \
+		       "$(tail -n 1 "$dir/out")"
+	else
+		result "${verdict%% *}" "$name" "${verdict#* }"
+	fi
+}
+
+# In a namespace: end (and reap) every process in pids.
+cleanup() {
+	for p in $pids; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $pids; do
+		wait "$p" 2>/dev/null
+	done
+	pids=
+}
+
+# verdict PASS|FAIL|SKIP reason...: the scenario's last line, after
+# cleanup.
+verdict() {
+	cleanup
+	echo "$*"
+	exit 0
+}
+
+# wait_for FILE REGEX TENTHS: until FILE has a line matching REGEX.
+wait_for() {
+	n=0
+	while ! grep -qE "$2" "$1" 2>/dev/null; do
+		n=$((n + 1))
+		[ "$n" -gt "$3" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# udp_bound PORT: something listens on UDP PORT.
+udp_bound() {
+	ss -Hulnp "sport = :$1" 2>/dev/null | grep -q .
+}
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
