@@ -11,19 +11,22 @@ passed=0
 failed=0
 pids=
 
-# result PASS|FAIL|SKIP NAME REASON: one line, counted.  A skip is a
+# result PASS|FAIL|SKIP NAME REASON...: one line, counted.  A skip is a
 # failure under CI=true.  E2E_SEP (default ":") follows the name.
 result() {
-	case $1 in
+	status=$1 name=$2
+	shift 2
+	case $status in
 	PASS) passed=$((passed + 1)) ;;
 	FAIL) failed=$((failed + 1)) ;;
 	SKIP)
 		if [ "${CI:-}" = true ]; then
-			set -- FAIL "$2" "$3 (a skip is a failure under CI)"
+			status=FAIL
+			set -- "$* (a skip is a failure under CI)"
 			failed=$((failed + 1))
 		fi ;;
 	esac
-	echo "$1 $2${E2E_SEP-:} $3"
+	echo "$status $name${E2E_SEP-:} $*"
 }
 
 # finish NAME: the summary line; exit 0 iff nothing failed.

@@ -47,8 +47,8 @@ if [ -z "$can_run" ] && [ "$(id -u)" != 0 ]; then
 		2>"$TMP/nogroups.log"; then
 		PP_PRELOAD=$TMP/nogroups.so
 	else
-		can_run="cannot build the initgroups shim for tcpdump:" \
-			"$(tail -n 1 "$TMP/nogroups.log")"
+		can_run="cannot build the initgroups shim for tcpdump: $(
+			tail -n 1 "$TMP/nogroups.log")"
 	fi
 fi
 export PP_PRELOAD
