@@ -82,16 +82,6 @@ static void assert_one_printable_line(const char *s)
 				 (size_t)(c - (const unsigned char *)s), s);
 }
 
-static void range_is(const struct portpool_config *cfg, unsigned first,
-		     unsigned last)
-{
-	uint16_t lo = 0, hi = 0;
-
-	assert_int_equal(portpool_effective_range(cfg, &lo, &hi), 0);
-	assert_int_equal(lo, first);
-	assert_int_equal(hi, last);
-}
-
 /* Issue 10 item 1: a program's file adds to the host's, never replaces. */
 static void program_file_adds_to_host(void **state)
 {
@@ -136,7 +126,7 @@ static void relative_path_survives_chdir(void **state)
 	write_text("rel.conf", "range = 29000-31000\nreserved_ports = 30000\n");
 	assert_int_equal(portpool_config_set_policy_file(cfg, "rel.conf"), 0);
 	assert_int_equal(chdir("/"), 0);
-	range_is(cfg, 29000, 31000);
+	pp_test_range_is(cfg, 29000, 31000);
 	assert_int_equal(portpool_is_excluded(cfg, 30000), 1);
 	assert_int_equal(portpool_is_excluded(cfg, 30001), 0);
 	/* kept as an absolute path */
@@ -337,7 +327,7 @@ static void byte_order_mark_skipped(void **state)
 	(void)state;
 	setenv("PORTPOOL_CONF", path, 1);
 	write_text(path, "\xef\xbb\xbfmax_user_port = 5000\r\n");
-	range_is(cfg, 1024, 5000);
+	pp_test_range_is(cfg, 1024, 5000);
 	/* only at the start of the file */
 	write_text(path, "pool_size = 5\n\xef\xbb\xbfmax_user_port = 5000\n");
 	assert_failed_with(portpool_available(cfg), EINVAL);
@@ -660,7 +650,7 @@ static void policy_in_layers(void **state)
 	pp_policy_dir = scratch;
 
 	/* reservations add up; for scalars the later file wins */
-	range_is(cfg, 30000, 39999);
+	pp_test_range_is(cfg, 30000, 39999);
 	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
 	assert_int_equal(census.size, 200);
 	assert_int_equal(census.removed[PORTPOOL_SOURCE_POLICY], 2);
@@ -675,7 +665,7 @@ static void policy_in_layers(void **state)
 	/* max_user_port alone in a later file chooses that range */
 	write_text(in_scratch("portpool.conf.d/25-mup.conf"),
 		   "max_user_port = 20000\n");
-	range_is(cfg, 1024, 20000);
+	pp_test_range_is(cfg, 1024, 20000);
 	assert_int_equal(unlink(in_scratch("portpool.conf.d/25-mup.conf")), 0);
 
 	/* the program's file beats the host's; its setters beat both */
@@ -690,7 +680,7 @@ static void policy_in_layers(void **state)
 	assert_int_equal(portpool_config_set_range(cfg, 31000, 31999), 0);
 	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
 	assert_int_equal(census.size, 400);
-	range_is(cfg, 31000, 31999);
+	pp_test_range_is(cfg, 31000, 31999);
 	/* a drop-in the admin did not write is refused, naming it */
 	assert_int_equal(chmod(in_scratch("portpool.conf.d/20-wireguard.conf"),
 			       0666), 0);
@@ -730,7 +720,7 @@ static void sample_policy_parses(void **state)
 	assert_non_null(in);
 	assert_non_null(out);
 	setenv("PORTPOOL_CONF", "examples/portpool.conf", 1);
-	range_is(cfg, 49152, 65535);
+	pp_test_range_is(cfg, 49152, 65535);
 	assert_int_equal(portpool_is_excluded(cfg, 4500), 1);
 	/* every "#key = value" line, uncommented */
 	while (fgets(line, sizeof(line), in))
@@ -740,7 +730,7 @@ static void sample_policy_parses(void **state)
 	fclose(out);
 	assert_int_equal(chmod(path, 0644), 0);
 	setenv("PORTPOOL_CONF", path, 1);
-	range_is(cfg, 1024, 65534);
+	pp_test_range_is(cfg, 1024, 65534);
 	assert_int_equal(portpool_config_set_flags(cfg,
 		PORTPOOL_NO_HOST_SOURCES), 0);
 	assert_int_equal(portpool_is_excluded(cfg, 51820), 1);

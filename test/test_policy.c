@@ -29,16 +29,6 @@ static int reset_policy(void **state)
 	return 0;
 }
 
-static void range_is(const struct portpool_config *cfg, unsigned first,
-		     unsigned last)
-{
-	uint16_t lo = 0, hi = 0;
-
-	assert_int_equal(portpool_effective_range(cfg, &lo, &hi), 0);
-	assert_int_equal(lo, first);
-	assert_int_equal(hi, last);
-}
-
 static void every_key(void **state)
 {
 	struct portpool_config *cfg = portpool_config_new();
@@ -46,8 +36,8 @@ static void every_key(void **state)
 
 	(void)state;
 	use_policy("policy-good.conf");
-	range_is(cfg, 1024, 5000);
-	range_is(NULL, 1024, 5000);
+	pp_test_range_is(cfg, 1024, 5000);
+	pp_test_range_is(NULL, 1024, 5000);
 	assert_int_equal(portpool_is_excluded(cfg, 4500), 1);
 	assert_int_equal(portpool_is_excluded(cfg, 3000), 1);
 	assert_int_equal(portpool_is_excluded(cfg, 3150), 1);
@@ -59,13 +49,13 @@ static void every_key(void **state)
 	assert_string_equal(census.range_source, "maxuserport (policy file)");
 
 	use_policy("policy-crlf.conf");
-	range_is(cfg, 1024, 6000);
+	pp_test_range_is(cfg, 1024, 6000);
 	assert_int_equal(portpool_is_excluded(cfg, 1500), 1);
 	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
 	assert_int_equal(census.size, 10);
 
 	use_policy("policy-range.conf");
-	range_is(cfg, 20000, 20999);
+	pp_test_range_is(cfg, 20000, 20999);
 	assert_int_equal(portpool_is_excluded(cfg, 20500), 1);
 	assert_int_equal(portpool_config_set_flags(cfg,
 		PORTPOOL_NO_HOST_SOURCES), 0);
@@ -81,15 +71,15 @@ static void program_beats_file(void **state)
 	(void)state;
 	use_policy("policy-good.conf");
 	assert_int_equal(portpool_config_set_range(cfg, 30000, 30099), 0);
-	range_is(cfg, 30000, 30099);
+	pp_test_range_is(cfg, 30000, 30099);
 	assert_int_equal(portpool_config_use_system_range(cfg), 0);
 	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
 	assert_string_equal(census.range_source, "system");
 	assert_int_equal(portpool_config_set_max_user_port(cfg, 8000), 0);
-	range_is(cfg, 1024, 8000);
+	pp_test_range_is(cfg, 1024, 8000);
 	/* 0 removes the program's setting: the file's applies again */
 	assert_int_equal(portpool_config_set_max_user_port(cfg, 0), 0);
-	range_is(cfg, 1024, 5000);
+	pp_test_range_is(cfg, 1024, 5000);
 	assert_int_equal(portpool_config_set_size(cfg, 77), 0);
 	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
 	assert_int_equal(census.size, 77);
@@ -197,7 +187,7 @@ static void unreadable_and_missing(void **state)
 			       "/ is a directory, not a regular file"));
 	/* a missing file is no policy */
 	use_policy("no-such-file");
-	range_is(cfg, 49152, 65535);
+	pp_test_range_is(cfg, 49152, 65535);
 	/* the API call reads the file at once and remembers it */
 	assert_failed_with(portpool_config_set_policy_file(cfg,
 		pp_test_fixture("policy-duplicate.conf")), EINVAL);
@@ -207,12 +197,12 @@ static void unreadable_and_missing(void **state)
 		pp_test_fixture("no-such-file")), ENOENT);
 	assert_int_equal(portpool_config_set_policy_file(cfg,
 		pp_test_fixture("policy-range.conf")), 0);
-	range_is(cfg, 20000, 20999);
+	pp_test_range_is(cfg, 20000, 20999);
 	/* and it wins over $PORTPOOL_CONF */
 	use_policy("policy-good.conf");
-	range_is(cfg, 20000, 20999);
+	pp_test_range_is(cfg, 20000, 20999);
 	assert_int_equal(portpool_config_set_policy_file(cfg, NULL), 0);
-	range_is(cfg, 1024, 5000);
+	pp_test_range_is(cfg, 1024, 5000);
 	portpool_config_free(cfg);
 }
 

@@ -211,3 +211,13 @@ int pp_test_real_root(void)
 		was_real_root = real_root();
 	return was_real_root;
 }
+
+void pp_test_range_is(const struct portpool_config *cfg, unsigned first,
+		      unsigned last)
+{
+	uint16_t lo = 0, hi = 0;
+
+	assert_int_equal(portpool_effective_range(cfg, &lo, &hi), 0);
+	assert_int_equal(lo, first);
+	assert_int_equal(hi, last);
+}

@@ -59,6 +59,10 @@ long pp_test_count_fds(void);
 /* A path to a fixture file under test/fixtures. */
 const char *pp_test_fixture(const char *name);
 
+/* Asserts that cfg's effective range is [first, last]. */
+void pp_test_range_is(const struct portpool_config *cfg, unsigned first,
+		      unsigned last);
+
 /* assert that a call failed with this errno and left a sentence. */
 #define assert_failed_with(call, err)                                        \
 	do {                                                                 \
