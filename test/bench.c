@@ -474,19 +474,21 @@ static const char *const strat_name[S_COUNT] = {
 };
 
 /*
- * crowded, as proposed in the README ("Benchmarks"): lib against the
- * cheapest uniform strategy.  A crowded open makes one random draw per
- * bind, as a rotation does, so it gets rotate's margin over its floor.
+ * crowded: lib against the cheapest uniform strategy.  A crowded open
+ * makes one random draw per bind, as a rotation does, so it gets
+ * rotate's margin over its floor.  The kernel's port 0 is shown beside
+ * it as information only: it is faster because its choice is not
+ * uniform (the bits line of the scenario shows it).
  */
-#define PROPOSED_UNIFORM_TARGET 1.20
+#define CROWDED_UNIFORM_TARGET 1.20
 
 struct open_case {
 	const char *name;
 	struct portpool_config *cfg;
 	size_t n;
 	unsigned first, last;		/* the range the peers draw from */
-	double target;			/* lib/floor, or lib/kernel */
-	bool vs_kernel;
+	double target;			/* lib/floor; 0 with vs_kernel */
+	bool vs_kernel;			/* lib/kernel, information only */
 	double *out;
 	double *out_uniform;		/* lib/uniform floor, if wanted */
 };
@@ -655,10 +657,16 @@ static void run_open_case(struct open_case *oc, const int *busy_map)
 	noise = median_ratio(t[S_FLOOR2], t[S_FLOOR], reps);
 	ratio = median_ratio(t[S_LIB], oc->vs_kernel ? t[S_KERNEL] :
 			     t[S_FLOOR], reps);
-	printf("%-13s %6zu  => lib/%s = %.3f  target <= %.2f  %s   "
-	       "(noise floor/floor = %.3f; attempts, failures per rep)\n\n",
-	       oc->name, oc->n, oc->vs_kernel ? "kernel" : "floor", ratio,
-	       oc->target, ratio <= oc->target ? "PASS" : "MISS", noise);
+	if (oc->vs_kernel)
+		printf("%-13s %6zu  => lib/kernel = %.3f  (information: port "
+		       "0 is not a uniform choice)   (noise floor/floor = "
+		       "%.3f; attempts, failures per rep)\n\n", oc->name,
+		       oc->n, ratio, noise);
+	else
+		printf("%-13s %6zu  => lib/floor = %.3f  target <= %.2f  %s   "
+		       "(noise floor/floor = %.3f; attempts, failures per "
+		       "rep)\n\n", oc->name, oc->n, ratio, oc->target,
+		       ratio <= oc->target ? "PASS" : "MISS", noise);
 	*oc->out = ratio;
 	if (oc->out_uniform) {
 		/*
@@ -674,9 +682,9 @@ static void run_open_case(struct open_case *oc, const int *busy_map)
 		       median_ratio(t[S_DIAG], t[S_KERNEL], reps));
 		ratio = median_ratio(t[S_LIB], t[S_UFLOOR], reps);
 		printf("%-13s %6zu  => lib/uniform floor = %.3f  target <= "
-		       "%.2f (proposed)  %s\n\n", oc->name, oc->n, ratio,
-		       PROPOSED_UNIFORM_TARGET,
-		       ratio <= PROPOSED_UNIFORM_TARGET ? "PASS" : "MISS");
+		       "%.2f  %s\n\n", oc->name, oc->n, ratio,
+		       CROWDED_UNIFORM_TARGET,
+		       ratio <= CROWDED_UNIFORM_TARGET ? "PASS" : "MISS");
 		*oc->out_uniform = ratio;
 	}
 	if (oc->out == &res->open_default_ratio)
@@ -811,7 +819,7 @@ static void scen_crowded(void)
 {
 	struct portpool_config *cfg = new_cfg();
 	struct open_case oc = { "crowded", cfg, quick ? 200 : 500,
-				49152, 65535, 1.5, true,
+				49152, 65535, 0, true,
 				&res->crowded_ratio,
 				&res->crowded_uniform_ratio };
 	size_t range = 65535 - 49152 + 1, nbusy = range * 95 / 100;
