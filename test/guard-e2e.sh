@@ -331,8 +331,10 @@ fi
 
 # The preload in a dynamic program: same rule, and a policy edit is seen
 # within a second or two without restarting the program.
-cat >"$TMP/pre.py" <<'EOF'
-import socket, sys, time
+# bindprobe.try_bind(kind, port): "ok", "EADDRINUSE" or the error's text,
+# for the three preload probes below.
+cat >"$TMP/bindprobe.py" <<'EOF'
+import socket
 def try_bind(kind, port):
     fam = socket.AF_INET6 if kind == "udp6" else socket.AF_INET
     typ = socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM
@@ -344,6 +346,12 @@ def try_bind(kind, port):
         return "EADDRINUSE" if e.errno == 98 else e.strerror
     finally:
         s.close()
+def udp(port):
+    return try_bind("udp", port)
+EOF
+cat >"$TMP/pre.py" <<'EOF'
+import sys, time
+from bindprobe import try_bind
 out = [try_bind(k, p) for k, p in (("udp", 4500), ("udp6", 4500),
        ("tcp", 4500), ("udp", 0), ("udp", 4496))]
 with open(sys.argv[1], "w") as f:
@@ -360,16 +368,8 @@ want="EADDRINUSE EADDRINUSE ok ok ok EADDRINUSE"
 	result FAIL "preload rule+reload" "got '$got', want '$want'"
 # With no policy file at all, a change of the kernel's list is seen too.
 cat >"$TMP/prek.py" <<'EOF'
-import socket, time
-def udp(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind(("0.0.0.0", port))
-        return "ok"
-    except OSError as e:
-        return "EADDRINUSE" if e.errno == 98 else e.strerror
-    finally:
-        s.close()
+import time
+from bindprobe import udp
 out = [udp(4507)]
 with open("/proc/sys/net/ipv4/ip_local_reserved_ports", "w") as f:
     f.write("4507\n")
@@ -389,16 +389,8 @@ want="ok EADDRINUSE"
 # once the shim has looked at its inputs again (a second later).
 mkdir "$TMP/emptyroot"
 cat >"$TMP/prec.py" <<'EOF'
-import os, socket, sys, time
-def udp(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind(("0.0.0.0", port))
-        return "ok"
-    except OSError as e:
-        return "EADDRINUSE" if e.errno == 98 else e.strerror
-    finally:
-        s.close()
+import os, sys, time
+from bindprobe import udp
 out = [udp(4507)]
 os.chroot(sys.argv[1])
 os.chdir("/")
