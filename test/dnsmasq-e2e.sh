@@ -195,23 +195,12 @@ grep -q 'Address already in use' "$dir/socat.before" ||
 policy "4505 $port"
 start=$(now_ms)
 kill -HUP "$dnsmasq"
-bound=
-while [ $(($(now_ms) - start)) -lt 1000 ]; do
-	socat -u UDP4-RECV:"$port" /dev/null 2>"$dir/socat.after" &
-	s=$!
-	sleep 0.05
-	if kill -0 "$s" 2>/dev/null; then
-		bound=$(($(now_ms) - start))
-		break
-	fi
-	wait "$s" 2>/dev/null
-done
-[ -n "$bound" ] ||
+socat_binds "$port" "$start" "$dir/socat.after" ||
 	verdict FAIL "socat could not bind $port within 1 s of SIGHUP:" \
 		"$(tail -n 1 "$dir/socat.after");" \
 		"dnsmasq: $(tail -n 1 "$dir/dnsmasq.log")"
-kill "$s"
-wait "$s" 2>/dev/null
+kill "$socat_pid"
+wait "$socat_pid" 2>/dev/null
 grep -q 'moved [0-9]* random ports off reserved ones' "$dir/dnsmasq.log" ||
 	verdict FAIL "no refresh in dnsmasq's log:" \
 		"$(tail -n 1 "$dir/dnsmasq.log")"

@@ -146,3 +146,25 @@ udp_bound() {
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
+
+# socat_binds PORT START LOG: socat tries to bind UDP PORT again and again
+# until it holds it, for at most 1 s after START (now_ms).  Then socat is
+# left holding it, its pid in socat_pid and in pids, and bound is the ms
+# it took; if it never could, bound is empty and LOG has socat's last
+# error.
+socat_binds() {
+	bound= socat_pid=
+	while [ $(($(now_ms) - $2)) -lt 1000 ]; do
+		socat -u UDP4-RECV:"$1" /dev/null 2>"$3" &
+		socat_pid=$!
+		sleep 0.05
+		if kill -0 "$socat_pid" 2>/dev/null; then
+			pids="$pids $socat_pid"
+			bound=$(($(now_ms) - $2))
+			return 0
+		fi
+		wait "$socat_pid" 2>/dev/null
+	done
+	socat_pid=
+	return 1
+}

@@ -212,23 +212,11 @@ echo "$port" >/proc/sys/net/ipv4/ip_local_reserved_ports ||
 	verdict FAIL "cannot write ip_local_reserved_ports"
 start=$(now_ms)
 kill -HUP "$daemon"
-bound=
-while [ $(($(now_ms) - start)) -lt 1000 ]; do
-	socat -u UDP4-RECV:"$port" /dev/null 2>"$dir/socat.after" &
-	s=$!
-	sleep 0.05
-	if kill -0 "$s" 2>/dev/null; then
-		pids="$pids $s"
-		bound=$(($(now_ms) - start))
-		break
-	fi
-	wait "$s" 2>/dev/null
-done
-[ -n "$bound" ] ||
+socat_binds "$port" "$start" "$dir/socat.after" ||
 	verdict FAIL "socat could not bind $port within 1 s of SIGHUP:" \
 		"$(tail -n 1 "$dir/socat.after"); daemon: $(tail -n 1 "$log")"
 sleep 0.3
-kill -0 "$s" 2>/dev/null && ss -Hulnp "sport = :$port" | grep -q socat ||
+kill -0 "$socat_pid" 2>/dev/null && ss -Hulnp "sport = :$port" | grep -q socat ||
 	verdict FAIL "socat did not keep port $port"
 line=$(grep '^refresh: ' "$log")
 new=$(echo "$line" |
