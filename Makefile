@@ -394,9 +394,18 @@ guard-missing:
 	@echo "portpool-guard not built: it needs clang, libbpf-dev and" \
 	      "bpftool (as root: sh test/deps.sh guard)"
 
+# clang -target bpf does not search the multiarch include directory,
+# where <asm/types.h> lives (gcc-multilib's /usr/include/asm link hides
+# that); the build path is mapped out of the DWARF that bpftool embeds in
+# the tool, so that two builds of one tree are the same bytes.
+BPF_MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Wextra \
+	$(if $(BPF_MULTIARCH),-idirafter /usr/include/$(BPF_MULTIARCH)) \
+	-ffile-prefix-map=$(CURDIR)=.
+
 $(B)/tools/portpool-guard.bpf.o: tools/portpool-guard.bpf.c
 	@mkdir -p $(@D)
-	$(BPF_CLANG) -target bpf -O2 -g -Wall -Wextra -c -o $@ $<
+	$(BPF_CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
 $(B)/tools/portpool-guard.skel.h: $(B)/tools/portpool-guard.bpf.o
 	$(BPFTOOL) gen skeleton $< name guard_bpf > $@
