@@ -435,8 +435,8 @@ $(PRELOAD): tools/portpool-preload.c tools/preload.map $(DENY_OBJ) \
 
 # The deny set's unit test links its parts and fails the kernel list's
 # writes on purpose.
-$(B)/test/test_denyset: $(DENY_OBJ)
-$(B)/test/test_denyset: TEST_LDFLAGS = $(DENY_OBJ) -lpthread \
+$(B)/test/test_hostlist: $(DENY_OBJ)
+$(B)/test/test_hostlist: TEST_LDFLAGS = $(DENY_OBJ) -lpthread \
 	-Wl,--wrap=pwrite -Wl,--wrap=pwrite64
 
 # The bench's "guard" scenario runs the tool and dlopens the shim.
