@@ -36,7 +36,7 @@ fi
 unshare -n true 2>/dev/null || skip "needs root: cannot make a network namespace"
 CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 [ -n "$CGROOT" ] || skip "needs cgroup v2: no cgroup2 mount in /proc/mounts"
-command -v python3 >/dev/null 2>&1 || skip "needs python3 (sh test/deps.sh guard)"
+command -v python3 >/dev/null 2>&1 || skip "needs python3 (sh test/deps.sh daemons)"
 if ! make -s B="$B" all guard >/dev/null 2>&1; then
 	echo "FAIL build: make B=$B all guard failed"
 	exit 1
