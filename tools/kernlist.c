@@ -130,7 +130,7 @@ static int restore(const char *path, const uint64_t *map, char *text,
 int kernlist_merge(const char *path, const uint64_t add[DENY_WORDS])
 {
 	uint64_t *before = malloc(3 * DENY_WORDS * sizeof(*before));
-	uint64_t *merged = before + DENY_WORDS, *after = merged + DENY_WORDS;
+	uint64_t *merged, *after;
 	char *text = malloc(KERNLIST_TEXT_MAX);
 	const char *step = "open";
 	char esc[160], why[96];
@@ -142,6 +142,8 @@ int kernlist_merge(const char *path, const uint64_t add[DENY_WORDS])
 		free(text);
 		return pp_fail(ENOMEM, "out of memory for the kernel's list");
 	}
+	merged = before + DENY_WORDS;
+	after = merged + DENY_WORDS;
 	if (kernlist_read(path, before) < 0) {
 		/* Nothing written: the list is as it was. */
 		err = errno;

@@ -5,9 +5,10 @@
  * a port of the host's deny set fails with EADDRINUSE, so that the
  * daemon draws another port.  See libportpool-preload(8).
  *
- * The cost on the bind path is a bit test and, once a second at most, a
- * look at whether a policy input changed: the socket is only asked what
- * it is (one getsockopt) when its port is in the deny set.
+ * The cost on the bind path is holding the published set (two atomic
+ * additions), a bit test and, once a second at most, a look at whether
+ * a policy input changed: the socket is only asked what it is
+ * (getsockopt) when its port is in the deny set.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -97,9 +98,12 @@ static int fill_all(uint64_t *map, void *arg)
 	return deny_set_fill(DENY_DEFAULT_SOURCES, NULL, map);
 }
 
+#define WHY_SIZE 512
+
 static int fill_each(uint64_t *map, void *why)
 {
-	return deny_set_fill_each(DENY_DEFAULT_SOURCES, NULL, map, why, 512);
+	return deny_set_fill_each(DENY_DEFAULT_SOURCES, NULL, map, why,
+				  WHY_SIZE);
 }
 
 /*
@@ -131,7 +135,7 @@ static void say_partial(const char *why, int ports)
 static void refresh(long now)
 {
 	const struct deny_gen *held;
-	char why[512];
+	char why[WHY_SIZE];
 	uint64_t d;
 	int saved = errno, have, n;
 
