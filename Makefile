@@ -382,7 +382,7 @@ GUARD_ALL := $(GUARD) $(PRELOAD)
 else
 GUARD_ALL := $(PRELOAD) guard-missing
 endif
-GUARD_CHECKS := "sh test/guard-e2e.sh"
+GUARD_CHECKS := "sh test/guard-e2e.sh" "sh test/hostlist-e2e.sh"
 MAN_PAGES += $(filter-out $(MAN_PAGES),man/portpool-guard.8 \
 	man/libportpool-preload.8)
 
@@ -410,22 +410,34 @@ $(B)/tools/portpool-guard.bpf.o: tools/portpool-guard.bpf.c
 $(B)/tools/portpool-guard.skel.h: $(B)/tools/portpool-guard.bpf.o
 	$(BPFTOOL) gen skeleton $< name guard_bpf > $@
 
-$(B)/tools/denyset.o: tools/denyset.c tools/denyset.h include/portpool.h
+# The deny set's parts read the host through the library's own readers
+# (lib/internal.h), so that one reader takes each file whole.
+DENY_OBJ := $(B)/tools/denyset.o $(B)/tools/kernlist.o $(B)/tools/denygen.o
+
+$(B)/tools/denyset.o $(B)/tools/kernlist.o $(B)/tools/denygen.o: \
+		$(B)/tools/%.o: tools/%.c tools/denyset.h tools/kernlist.h \
+		tools/denygen.h include/portpool.h lib/internal.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+	$(CC) $(CPPFLAGS_ALL) -Ilib $(CFLAGS_ALL) -c -o $@ $<
 
 $(GUARD): tools/portpool-guard.c $(B)/tools/portpool-guard.skel.h \
-		$(B)/tools/denyset.o $(STATIC)
+		$(DENY_OBJ) $(STATIC)
 	$(CC) $(CPPFLAGS_ALL) -I$(B)/tools $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< \
-		$(B)/tools/denyset.o $(STATIC) -lbpf -lm
+		$(DENY_OBJ) $(STATIC) -lbpf -lm
 
 # The shim exports bind() and nothing else: the library inside it stays
 # out of the way of a program that links libportpool itself.
-$(PRELOAD): tools/portpool-preload.c tools/preload.map $(B)/tools/denyset.o \
+$(PRELOAD): tools/portpool-preload.c tools/preload.map $(DENY_OBJ) \
 		$(STATIC)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -shared -Wl,-z,defs \
 		-Wl,--version-script=tools/preload.map $(LDFLAGS) -o $@ $< \
-		$(B)/tools/denyset.o $(STATIC) -lm
+		$(DENY_OBJ) $(STATIC) -lm
+
+# The deny set's unit test links its parts and fails the kernel list's
+# writes on purpose.
+$(B)/test/test_hostlist: $(DENY_OBJ)
+$(B)/test/test_hostlist: TEST_LDFLAGS = $(DENY_OBJ) -lpthread \
+	-Wl,--wrap=pwrite -Wl,--wrap=pwrite64
 
 # The bench's "guard" scenario runs the tool and dlopens the shim.
 bench: $(GUARD_ALL)

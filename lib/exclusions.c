@@ -19,7 +19,7 @@ int pp_read_reserved_ports(const char *path, struct pp_portlist *out)
 	char *text;
 	int rc;
 
-	if (pp_read_hostfile(path, PP_HOSTFILE_MAX, &text, &len) < 0)
+	if (pp_read_hostfile(path, PP_RESERVED_TEXT_MAX, &text, &len) < 0)
 		return -1;
 	if (!text)
 		return 0;

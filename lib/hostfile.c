@@ -2,9 +2,16 @@
 /*
  * Reading the host's small text files (/proc sysctls, /etc/services,
  * the policy file).  A missing file is an empty source; any other failure
- * is the caller's failure, with the path in the sentence.  /proc files
- * report size 0, so the file is read to its end rather than sized with
- * stat().
+ * is the caller's failure, with the path in the sentence.
+ *
+ * A sysctl file of /proc reports size 0 and returns its whole text to
+ * the FIRST read() and end-of-file to every later one (the kernel prints
+ * it afresh per read and gives nothing at a nonzero offset): a reader
+ * that starts with a small buffer and grows it keeps only the first
+ * piece, and a number cut there becomes a bogus port.  So every file is
+ * read into a buffer that holds the largest text its caller accepts
+ * (max, sized by the caller for the largest text the kernel can print),
+ * and a read that fills that buffer is an error, never the end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +39,12 @@ static const char *file_type(mode_t mode)
 	return "not a regular file";
 }
 
-/* A small /proc file's first line, or "" if it cannot be read. */
+/*
+ * A small /proc file's first line, or "" if it cannot be read.  One
+ * read(), as every /proc file here is read: the callers' files print at
+ * most 11 bytes (overflowuid) or 33-byte lines of which only the first
+ * is wanted (uid_map, a seq_file: a short read ends at a line's end).
+ */
 static void read_line(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -72,7 +84,7 @@ static bool owner_unmapped(uid_t uid)
  * who may have written it, how big it is.
  */
 static int check_open_file(int fd, const char *path, size_t max,
-			   unsigned flags)
+			   unsigned flags, struct stat *stp)
 {
 	char esc[160], size[32];
 	struct stat st;
@@ -123,6 +135,7 @@ static int check_open_file(int fd, const char *path, size_t max,
 			       "refusing to read it", PP_ESC(path, esc),
 			       pp_grouped((unsigned long)st.st_size, size),
 			       max);
+	*stp = st;
 	return 0;
 }
 
@@ -135,7 +148,8 @@ int pp_read_hostfile(const char *path, size_t max, char **text,
 int pp_read_file(const char *path, size_t max, unsigned flags, char **text,
 		 size_t *len)
 {
-	size_t cap = 1024, used = 0;
+	size_t cap, used = 0;
+	struct stat st = { 0 };
 	char esc[160];
 	char *buf;
 	int fd, err;
@@ -150,10 +164,16 @@ int pp_read_file(const char *path, size_t max, unsigned flags, char **text,
 		return pp_fail(errno, "cannot open %s: %s", PP_ESC(path, esc),
 			       strerror(errno));
 	}
-	if (check_open_file(fd, path, max, flags) < 0) {
+	if (check_open_file(fd, path, max, flags, &st) < 0) {
 		pp_close_keep_errno(fd);
 		return -1;
 	}
+	/*
+	 * A file on disk says its size; a /proc file says 0 and gets the
+	 * whole buffer, max + 1 bytes, for its first and only read().  The
+	 * byte past max is how a text too large is told from one that fits.
+	 */
+	cap = (st.st_size > 0 ? (size_t)st.st_size : max) + 1;
 	buf = malloc(cap);
 	if (!buf) {
 		pp_close_keep_errno(fd);
@@ -163,19 +183,29 @@ int pp_read_file(const char *path, size_t max, unsigned flags, char **text,
 	for (;;) {
 		ssize_t got;
 
-		if (used + 1 == cap) {
+		if (used == cap) {
 			char *grown;
 
-			grown = realloc(buf, cap * 2);
+			/*
+			 * Full: a /proc text (or a file grown since fstat)
+			 * larger than max.  Never taken as the end.
+			 */
+			if (cap > max) {
+				err = pp_fail(EINVAL, "%s is larger than %zu "
+					      "bytes: refusing to read it",
+					      PP_ESC(path, esc), max);
+				goto out;
+			}
+			grown = realloc(buf, max + 1);
 			if (!grown) {
 				err = pp_fail(ENOMEM, "out of memory reading "
 					      "%s", PP_ESC(path, esc));
 				goto out;
 			}
 			buf = grown;
-			cap *= 2;
+			cap = max + 1;
 		}
-		got = read(fd, buf + used, cap - 1 - used);
+		got = read(fd, buf + used, cap - used);
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
@@ -187,14 +217,8 @@ int pp_read_file(const char *path, size_t max, unsigned flags, char **text,
 		if (got == 0)
 			break;
 		used += (size_t)got;
-		/* Stop at the limit: never read a huge file whole. */
-		if (used > max) {
-			err = pp_fail(EINVAL, "%s is larger than %zu bytes: "
-				      "refusing to read it", PP_ESC(path, esc),
-				      max);
-			goto out;
-		}
 	}
+	/* Room for the NUL: used < cap here, or the loop refused it. */
 	close(fd);
 	buf[used] = '\0';
 	/*

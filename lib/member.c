@@ -162,7 +162,12 @@ int pp_member_bind(const struct portpool_config *cfg, int fd,
 		       "the wildcard address", port, strerror(errno));
 }
 
-/* "FDSize:" of /proc/self/status, or 0 when it cannot be read. */
+/*
+ * "FDSize:" of /proc/self/status, or 0 when it cannot be read.  Unlike a
+ * sysctl file, status is a seq_file: later reads go on where the last
+ * one stopped, so reading it line by line through stdio sees it whole
+ * (its Groups line alone can exceed any fixed buffer).
+ */
 static unsigned long fd_table_size(void)
 {
 	FILE *status = fopen("/proc/self/status", "re");

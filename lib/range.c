@@ -22,7 +22,7 @@ int pp_system_range(const char *path, uint16_t *first, uint16_t *last)
 	size_t len;
 	char *text;
 
-	if (pp_read_hostfile(path, PP_HOSTFILE_MAX, &text, &len) < 0)
+	if (pp_read_hostfile(path, PP_RANGE_TEXT_MAX, &text, &len) < 0)
 		return -1;
 	if (!text)
 		return pp_fail(ENOENT, "the system port range is unknown: %s "

@@ -6,6 +6,7 @@
 #ifndef PORTPOOL_DENYSET_H
 #define PORTPOOL_DENYSET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -33,6 +34,15 @@ int deny_parse_sources(const char *list, unsigned int *sources);
  * returns the number of ports, or -1 with errno and portpool_error(). */
 int deny_set_fill(unsigned int sources, const char *extra,
 		  uint64_t map[DENY_WORDS]);
+
+/*
+ * Each source of sources (and extra) read alone into map, so that one
+ * that cannot be read keeps none of the others out: the number of ports
+ * of those read, and in why ("" when every one was read) each source
+ * that was not, with the reason.
+ */
+int deny_set_fill_each(unsigned int sources, const char *extra,
+		       uint64_t map[DENY_WORDS], char *why, size_t size);
 
 /* A digest of what the deny set is read from (the policy files' stat
  * data and the kernel's list), so that a watcher re-reads only when one

@@ -193,32 +193,43 @@ static int emit_dnsmasq(const struct exclusions *x)
 	return 0;
 }
 
+/* The kernel's whole list, whatever the flags and the range, through the
+ * library's reader (which takes the file whole, past any 1 KiB). */
+static int kernel_list(struct portmap *m)
+{
+	struct portpool_config *cfg = portpool_config_new();
+	int rc = -1;
+
+	if (cfg && portpool_config_set_flags(cfg, PORTPOOL_NO_WELL_KNOWN |
+					     PORTPOOL_NO_ETC_SERVICES) == 0)
+		rc = portpool_source_map(cfg, PORTPOOL_SOURCE_KERNEL, m->w);
+	portpool_config_free(cfg);
+	return rc;
+}
+
 static int emit_sysctl(const struct exclusions *x)
 {
 	struct portmap *merged = malloc(sizeof(*merged));
-	char current[8192];
-	size_t len = 0;
+	struct portmap *current = malloc(sizeof(*current));
 	char *list;
-	FILE *f;
 
-	if (!merged) {
+	if (!merged || !current) {
 		fprintf(stderr, "portpool-info: out of memory\n");
-		return INFO_FAILED;
-	}
-	/* The whole current value, whatever the flags and the range. */
-	f = fopen(RESERVED_FILE, "re");
-	if (f) {
-		len = fread(current, 1, sizeof(current) - 1, f);
-		fclose(f);
-	}
-	current[len] = '\0';
-	*merged = x->reserved;
-	if (!f || portmap_add_list(merged, current) < 0) {
-		fprintf(stderr, "portpool-info: cannot read %s\n",
-			RESERVED_FILE);
 		free(merged);
+		free(current);
 		return INFO_FAILED;
 	}
+	*merged = x->reserved;
+	if (kernel_list(current) < 0) {
+		fprintf(stderr, "portpool-info: cannot read %s: %s\n",
+			RESERVED_FILE, portpool_error());
+		free(merged);
+		free(current);
+		return INFO_FAILED;
+	}
+	for (size_t w = 0; w < PORT_WORDS; w++)
+		merged->w[w] |= current->w[w];
+	free(current);
 	list = portmap_format(merged, ",", "-");
 	if (!list) {
 		fprintf(stderr, "portpool-info: out of memory\n");

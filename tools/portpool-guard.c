@@ -31,6 +31,7 @@
 #include <portpool.h>
 
 #include "denyset.h"
+#include "kernlist.h"
 #include "portpool-guard.skel.h"
 
 #define DEFAULT_PIN_DIR	"/sys/fs/bpf/portpool"
@@ -131,45 +132,18 @@ static int fill(uint64_t *map)
 }
 
 /* The union of the policy's reservations and the kernel's list, written
- * back to the kernel: never removes what the admin put there. */
+ * back to the kernel: never removes what the admin put there (see
+ * kernlist.c: one write, read back, the list as before on any failure). */
 static int sync_kernel(void)
 {
 	static uint64_t policy[DENY_WORDS];
-	char *text, *cur;
-	size_t len;
-	FILE *f;
 	int n;
 
 	n = deny_set_fill(1u << PORTPOOL_SOURCE_POLICY, extra, policy);
 	if (n < 0)
 		return fail("reading the policy: %s", portpool_error());
-	if (n == 0)
-		return 0;
-	text = malloc(2 * RANGES_MAX + 2);
-	if (!text)
-		return fail("sync --kernel: %s", strerror(errno));
-	f = fopen(KERNEL_LIST, "r");
-	if (f) {
-		if (!fgets(text, RANGES_MAX, f))
-			text[0] = '\0';
-		fclose(f);
-	} else {
-		text[0] = '\0';
-	}
-	len = strcspn(text, "\n");
-	cur = text + len;
-	if (len)
-		*cur++ = ',';
-	format_ranges(policy, cur, RANGES_MAX);
-	f = fopen(KERNEL_LIST, "w");
-	if (!f || fputs(text, f) == EOF || fclose(f) == EOF) {
-		int saved = errno;
-
-		free(text);
-		errno = saved;
-		return fail("writing %s: %s", KERNEL_LIST, strerror(errno));
-	}
-	free(text);
+	if (n > 0 && kernlist_merge(KERNEL_LIST, policy) < 0)
+		return fail("sync --kernel: %s", portpool_error());
 	return 0;
 }
 

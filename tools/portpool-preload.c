@@ -5,9 +5,10 @@
  * a port of the host's deny set fails with EADDRINUSE, so that the
  * daemon draws another port.  See libportpool-preload(8).
  *
- * The cost on the bind path is a bit test and, once a second at most, a
- * look at whether a policy input changed: the socket is only asked what
- * it is (one getsockopt) when its port is in the deny set.
+ * The cost on the bind path is holding the published set (two atomic
+ * additions), a bit test and, once a second at most, a look at whether
+ * a policy input changed: the socket is only asked what it is
+ * (getsockopt) when its port is in the deny set.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -18,26 +19,29 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <portpool.h>
 
+#include "denygen.h"
 #include "denyset.h"
 
 typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
 
 /*
- * Two maps: a reload fills the one not in use and then publishes it.  A
- * reader still on the old one reads a set at most a second stale, never
- * freed memory; reloads are at least a second apart.
+ * The published set lives in denygen.c: a reload fills a buffer no
+ * reader holds and publishes it, so a reader stalled for any time reads
+ * the whole set it loaded, never one being refilled.
  */
-static uint64_t maps[2][DENY_WORDS];
-static _Atomic(const uint64_t *) current;
 static _Atomic(bind_fn) real_bind;
 static _Atomic long next_check;		/* CLOCK_MONOTONIC_COARSE seconds */
 static uint64_t digest;
+/* The published set lacks a source that could not be read. */
+static int partial;
 static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static long now_seconds(void)
@@ -88,34 +92,78 @@ static int root_changed(void)
 	return st.st_dev != root_dev || st.st_ino != root_ino;
 }
 
-/* Re-read the deny set if an input changed (or never read).  A failed
- * read keeps the last set: a typo in the policy must not open every
- * port, and the program's bind goes on. */
+static int fill_all(uint64_t *map, void *arg)
+{
+	(void)arg;
+	return deny_set_fill(DENY_DEFAULT_SOURCES, NULL, map);
+}
+
+#define WHY_SIZE 512
+
+static int fill_each(uint64_t *map, void *why)
+{
+	return deny_set_fill_each(DENY_DEFAULT_SOURCES, NULL, map, why,
+				  WHY_SIZE);
+}
+
+/*
+ * Said once in the process's life, on standard error and to syslog: a
+ * daemon's log shows it whatever its stderr is.  The program's own
+ * openlog() settings are left alone.
+ */
+static void say_partial(const char *why, int ports)
+{
+	static int said;
+
+	if (said++)
+		return;
+	fprintf(stderr, "libportpool-preload: cannot read %s; enforcing the "
+		"%d ports of the sources that could be read until it can\n",
+		why, ports);
+	syslog(LOG_USER | LOG_WARNING, "libportpool-preload: cannot read "
+	       "%s; enforcing the %d ports of the sources that could be "
+	       "read until it can", why, ports);
+}
+
+/*
+ * Re-read the deny set if an input changed (or never read).  A failed
+ * read keeps the last whole set: a typo in the policy must not open
+ * every port.  Without one (at start, or after only a partial read),
+ * every source that can be read is enforced, and the one that cannot is
+ * named once: the shim never silently enforces nothing.
+ */
 static void refresh(long now)
 {
-	const uint64_t *cur;
+	const struct deny_gen *held;
+	char why[WHY_SIZE];
 	uint64_t d;
-	int saved = errno;
+	int saved = errno, have, n;
 
 	if (pthread_mutex_trylock(&reload_lock))
 		return;		/* another thread is at it */
 	if (now < atomic_load(&next_check))
 		goto out;
 	atomic_store(&next_check, now + 1);
+	held = deny_gen_get();
+	have = held != NULL;
+	deny_gen_put(held);
 	/* After a chroot (Unbound, BIND) the inputs are out of sight: the
 	 * set read before it stays. */
-	if ((root_changed() || policy_gone()) && atomic_load(&current))
+	if ((root_changed() || policy_gone()) && have)
 		goto out;
 	d = deny_inputs_digest();
-	cur = atomic_load(&current);
-	if (cur && d == digest)
+	if (have && d == digest)
 		goto out;
-	{
-		uint64_t *next = cur == maps[0] ? maps[1] : maps[0];
-
-		if (deny_set_fill(DENY_DEFAULT_SOURCES, NULL, next) >= 0) {
-			atomic_store(&current, next);
+	if (deny_gen_update(fill_all, NULL) >= 0) {
+		digest = d;
+		partial = 0;
+	} else if (!have || partial) {
+		n = deny_gen_update(fill_each, why);
+		if (n >= 0) {
 			digest = d;
+			partial = why[0] != '\0';
+			if (partial)
+				say_partial(why, n);
 		}
 	}
 out:
@@ -137,17 +185,6 @@ __attribute__((constructor)) static void preload_start(void)
 	refresh(now_seconds());
 }
 
-static int explicit_port(const struct sockaddr *addr, socklen_t len)
-{
-	if (!addr)
-		return 0;
-	if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
-		return ntohs(((const struct sockaddr_in *)addr)->sin_port);
-	if (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
-		return ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
-	return 0;
-}
-
 static int is_udp(int fd)
 {
 	int type = 0, proto = 0;
@@ -161,13 +198,45 @@ static int is_udp(int fd)
 	       proto == IPPROTO_UDP;
 }
 
+/*
+ * The port of a bind the kernel would accept on fd, 0 for none (port 0,
+ * or a form the kernel refuses: the real bind() says why).  The kernel
+ * (inet_bind, inet6_bind) decides by the SOCKET's family: an IPv4
+ * socket takes 16 bytes or more with sin_family AF_INET, or AF_UNSPEC
+ * with INADDR_ANY (an old compatibility form); an IPv6 socket takes 24
+ * bytes or more (RFC 2133's size, without sin6_scope_id) with AF_INET6.
+ * The port is at the same offset in both.
+ */
+static int accepted_port(int fd, const struct sockaddr *addr, socklen_t len,
+			 const uint64_t *map)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)addr;
+	int domain = 0, port;
+	socklen_t size = sizeof(domain);
+
+	if (!addr || len < sizeof(struct sockaddr_in))
+		return 0;
+	port = ntohs(in->sin_port);
+	/* Only a denied port costs the socket questions. */
+	if (port == 0 || !deny_has(map, (unsigned int)port) || !is_udp(fd) ||
+	    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &size) < 0)
+		return 0;
+	if (domain == AF_INET)
+		return addr->sa_family == AF_INET ||
+		       (addr->sa_family == AF_UNSPEC &&
+			in->sin_addr.s_addr == htonl(INADDR_ANY)) ? port : 0;
+	if (domain == AF_INET6)
+		return addr->sa_family == AF_INET6 && len >= 24 ? port : 0;
+	return 0;
+}
+
 /* Built with hidden visibility like the library: this one is exported. */
 __attribute__((visibility("default")))
 int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	bind_fn next = atomic_load_explicit(&real_bind, memory_order_relaxed);
-	const uint64_t *map;
-	int port = explicit_port(addr, len);
+	const struct deny_gen *held;
+	int port;
 
 	if (!next) {
 		next = (bind_fn)dlsym(RTLD_NEXT, "bind");
@@ -177,13 +246,17 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len)
 		}
 		atomic_store(&real_bind, next);
 	}
-	if (port == 0)
+	/* Port 0 (the kernel's choice) and short addresses go straight on. */
+	if (!addr || len < sizeof(struct sockaddr_in) ||
+	    ((const struct sockaddr_in *)addr)->sin_port == 0)
 		return next(fd, addr, len);
 	if (now_seconds() >= atomic_load_explicit(&next_check,
 						  memory_order_relaxed))
 		refresh(now_seconds());
-	map = atomic_load_explicit(&current, memory_order_acquire);
-	if (map && deny_has(map, (unsigned int)port) && is_udp(fd)) {
+	held = deny_gen_get();
+	port = held ? accepted_port(fd, addr, len, deny_gen_map(held)) : 0;
+	deny_gen_put(held);
+	if (port) {
 		errno = EADDRINUSE;
 		return -1;
 	}

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The kernel's ip_local_reserved_ports read and written whole, in a
+ * private network namespace:
+ *   - the library reads a list of 3,000 ports (18,000 bytes) and one of
+ *     every other port from 1025 (32,256 ports, 189,048 bytes) exactly,
+ *     and every port of the largest text the kernel prints (191,053);
+ *   - kernlist_merge (portpool-guard sync --kernel) leaves the union and
+ *     nothing else, and on a write failed on purpose (pwrite wrapped)
+ *     the list as it was;
+ *   - deny_set_fill_each: a malformed policy leaves the kernel's list
+ *     enforced and is named;
+ *   - denygen: a reader stalled between loading the set and reading it
+ *     sees the whole set it loaded, however many reloads pass meanwhile.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "portpool.h"
+#include "util.h"
+#include "../tools/denygen.h"
+#include "../tools/denyset.h"
+#include "../tools/kernlist.h"
+
+#define LIST KERNLIST_PATH
+#define MAPSIZE (DENY_WORDS * sizeof(uint64_t))
+
+/* ---- the kernel's list, as the kernel takes it ---- */
+
+static void set_bit(uint64_t *map, unsigned p)
+{
+	map[p >> 6] |= 1ULL << (p & 63);
+}
+
+static int count(const uint64_t *map)
+{
+	int n = 0;
+
+	for (size_t w = 0; w < DENY_WORDS; w++)
+		n += __builtin_popcountll(map[w]);
+	return n;
+}
+
+/* The ports first, first + step, ... up to last. */
+static void every(uint64_t *map, unsigned first, unsigned last,
+		  unsigned step)
+{
+	for (unsigned p = first; p <= last; p += step)
+		set_bit(map, p);
+}
+
+/*
+ * Write map as the kernel's list, going on where each write() stopped
+ * (the kernel takes a page at a time), and check the text it prints.
+ */
+static void kernel_set(const uint64_t *map)
+{
+	char *text = malloc(KERNLIST_TEXT_MAX), *back = malloc(256 * 1024);
+	size_t len = kernlist_format(map, text, KERNLIST_TEXT_MAX), done = 0;
+	int fd = open(LIST, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_non_null(text);
+	assert_non_null(back);
+	assert_true(len > 0);
+	assert_true(fd >= 0);
+	while (done < len) {
+		n = write(fd, text + done, len - done);
+		assert_true(n > 0);
+		done += (size_t)n;
+	}
+	close(fd);
+	fd = open(LIST, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	n = read(fd, back, 256 * 1024);
+	close(fd);
+	assert_int_equal(n, (ssize_t)len);
+	assert_memory_equal(back, text, len);
+	free(text);
+	free(back);
+}
+
+static void kernel_is(const uint64_t *want)
+{
+	uint64_t *got = calloc(DENY_WORDS, sizeof(*got));
+
+	assert_non_null(got);
+	assert_int_equal(kernlist_read(LIST, got), 0);
+	assert_int_equal(count(got), count(want));
+	assert_memory_equal(got, want, MAPSIZE);
+	free(got);
+}
+
+/* ---- pwrite, failed on purpose ---- */
+
+static int pwrite_calls;
+static int pwrite_fail_at;	/* this call fails (1: the first); 0: none */
+static int pwrite_errno;
+
+ssize_t __real_pwrite64(int fd, const void *buf, size_t len, off_t off);
+ssize_t __wrap_pwrite64(int fd, const void *buf, size_t len, off_t off);
+ssize_t __real_pwrite(int fd, const void *buf, size_t len, off_t off);
+ssize_t __wrap_pwrite(int fd, const void *buf, size_t len, off_t off);
+
+ssize_t __wrap_pwrite64(int fd, const void *buf, size_t len, off_t off)
+{
+	if (++pwrite_calls == pwrite_fail_at) {
+		errno = pwrite_errno;
+		return -1;
+	}
+	return __real_pwrite64(fd, buf, len, off);
+}
+
+ssize_t __wrap_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	if (++pwrite_calls == pwrite_fail_at) {
+		errno = pwrite_errno;
+		return -1;
+	}
+	return __real_pwrite(fd, buf, len, off);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	pwrite_calls = 0;
+	pwrite_fail_at = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	static const uint64_t none[DENY_WORDS];
+
+	(void)state;
+	pwrite_fail_at = 0;
+	kernel_set(none);
+	return 0;
+}
+
+/* The library's answers over the whole port space, kernel list only. */
+static void library_agrees(const uint64_t *want)
+{
+	struct portpool_config *cfg = portpool_config_new();
+	uint64_t *map = calloc(DENY_WORDS, sizeof(*map));
+	struct portpool_census census;
+	int n = count(want) - (int)(want[0] & 1);
+
+	assert_non_null(cfg);
+	assert_non_null(map);
+	assert_int_equal(portpool_config_set_flags(cfg, PORTPOOL_NO_WELL_KNOWN
+						   | PORTPOOL_NO_ETC_SERVICES),
+			 0);
+	assert_int_equal(portpool_config_set_range(cfg, 1, 65535), 0);
+	assert_int_equal(portpool_source_map(cfg, PORTPOOL_SOURCE_KERNEL, map),
+			 count(want));
+	assert_memory_equal(map, want, MAPSIZE);
+	assert_int_equal(portpool_candidate_map(cfg, map), 65535 - n);
+	for (unsigned p = 1; p < 65536; p++)
+		if (deny_has(map, p) == deny_has(want, p))
+			fail_msg("port %u: candidate map %d, kernel list %d",
+				 p, deny_has(map, p), deny_has(want, p));
+	assert_int_equal(portpool_census(cfg, &census, sizeof(census)), 0);
+	assert_int_equal(census.removed[PORTPOOL_SOURCE_KERNEL], n);
+	assert_int_equal(census.candidates, 65535 - n);
+	/* The last entries, those past any first piece of the text. */
+	for (unsigned p = 65500; p < 65536; p++)
+		assert_int_equal(portpool_is_excluded(cfg, (uint16_t)p),
+				 deny_has(want, p));
+	free(map);
+	portpool_config_free(cfg);
+}
+
+static void library_reads_3000_ports(void **state)
+{
+	uint64_t *want = calloc(DENY_WORDS, sizeof(*want));
+
+	(void)state;
+	every(want, 20001, 25999, 2);
+	kernel_set(want);
+	kernel_is(want);
+	library_agrees(want);
+	free(want);
+}
+
+static void library_reads_every_other_port(void **state)
+{
+	uint64_t *want = calloc(DENY_WORDS, sizeof(*want));
+
+	(void)state;
+	every(want, 1025, 65535, 2);
+	assert_int_equal(count(want), 32256);
+	kernel_set(want);
+	kernel_is(want);
+	library_agrees(want);
+	free(want);
+}
+
+/* The largest text the kernel prints: 0,2,...,65534 (191,053 bytes). */
+static void library_reads_the_largest_text(void **state)
+{
+	uint64_t *want = calloc(DENY_WORDS, sizeof(*want));
+	char *text = malloc(KERNLIST_TEXT_MAX);
+
+	(void)state;
+	every(want, 0, 65534, 2);
+	assert_int_equal(kernlist_format(want, text, KERNLIST_TEXT_MAX),
+			 191053);
+	kernel_set(want);
+	kernel_is(want);
+	library_agrees(want);
+	free(text);
+	free(want);
+}
+
+/* ---- sync --kernel ---- */
+
+static void merge_leaves_the_union(void **state)
+{
+	uint64_t *kernel = calloc(DENY_WORDS, sizeof(*kernel));
+	uint64_t *policy = calloc(DENY_WORDS, sizeof(*policy));
+	uint64_t *want = calloc(DENY_WORDS, sizeof(*want));
+
+	(void)state;
+	/* 4500 in the kernel, a 200-port policy */
+	set_bit(kernel, 4500);
+	every(policy, 30001, 30399, 2);
+	kernel_set(kernel);
+	assert_int_equal(kernlist_merge(LIST, policy), 200);
+	memcpy(want, kernel, MAPSIZE);
+	every(want, 30001, 30399, 2);
+	kernel_is(want);
+	/* again: nothing to add, nothing written */
+	pwrite_calls = 0;
+	assert_int_equal(kernlist_merge(LIST, policy), 0);
+	assert_int_equal(pwrite_calls, 0);
+	kernel_is(want);
+	/* 3,000 ports in the kernel, the policy overlapping some */
+	memset(kernel, 0, MAPSIZE);
+	every(kernel, 20001, 25999, 2);
+	kernel_set(kernel);
+	every(policy, 25001, 25100, 1);
+	memcpy(want, kernel, MAPSIZE);
+	for (size_t w = 0; w < DENY_WORDS; w++)
+		want[w] |= policy[w];
+	assert_int_equal(kernlist_merge(LIST, policy),
+			 count(want) - count(kernel));
+	kernel_is(want);
+	free(kernel);
+	free(policy);
+	free(want);
+}
+
+/* A write failed after the kernel took a first piece, or at once. */
+static void merge_failure_restores(void **state)
+{
+	uint64_t *kernel = calloc(DENY_WORDS, sizeof(*kernel));
+	uint64_t *policy = calloc(DENY_WORDS, sizeof(*policy));
+	static const int at[] = { 1, 2, 5 };
+
+	(void)state;
+	every(kernel, 20001, 25999, 2);
+	set_bit(kernel, 4500);
+	every(policy, 30001, 40000, 3);
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		kernel_set(kernel);
+		pwrite_calls = 0;
+		pwrite_fail_at = at[i];
+		pwrite_errno = ENOSPC;
+		errno = 0;
+		assert_int_equal(kernlist_merge(LIST, policy), -1);
+		assert_int_equal(errno, ENOSPC);
+		assert_true(pwrite_calls > at[i]);	/* it wrote back */
+		assert_non_null(strstr(portpool_error(), "as before"));
+		kernel_is(kernel);
+	}
+	free(kernel);
+	free(policy);
+}
+
+/* ---- the shim's sources ---- */
+
+static void bad_policy_keeps_the_kernel(void **state)
+{
+	char dir[] = "/tmp/pp-hostlist-XXXXXX", path[64], why[512];
+	uint64_t *kernel = calloc(DENY_WORDS, sizeof(*kernel));
+	uint64_t *map = calloc(DENY_WORDS, sizeof(*map));
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/portpool.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("reserved_ports = 4500\nthis line is not a setting\n", f);
+	fclose(f);
+	every(kernel, 20001, 25999, 2);
+	kernel_set(kernel);
+	setenv("PORTPOOL_CONF", path, 1);
+	assert_int_equal(deny_set_fill(DENY_DEFAULT_SOURCES, NULL, map), -1);
+	assert_int_equal(deny_set_fill_each(DENY_DEFAULT_SOURCES, NULL, map,
+					    why, sizeof(why)), 3000);
+	assert_memory_equal(map, kernel, MAPSIZE);
+	assert_non_null(strstr(why, portpool_source_name(
+		PORTPOOL_SOURCE_POLICY)));
+	assert_non_null(strstr(why, "portpool.conf:2"));
+	assert_null(strstr(why, "kernel"));
+	/* and a good policy: every source, nothing named */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("reserved_ports = 4500\n", f);
+	fclose(f);
+	set_bit(kernel, 4500);
+	assert_int_equal(deny_set_fill_each(DENY_DEFAULT_SOURCES, NULL, map,
+					    why, sizeof(why)), 3001);
+	assert_memory_equal(map, kernel, MAPSIZE);
+	assert_string_equal(why, "");
+	setenv("PORTPOOL_CONF", "/nonexistent/portpool.conf", 1);
+	unlink(path);
+	rmdir(dir);
+	free(kernel);
+	free(map);
+}
+
+/* ---- a stalled reader ---- */
+
+static pthread_mutex_t stall_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stall_cond = PTHREAD_COND_INITIALIZER;
+static int stall_step;		/* 1: the reader holds a set; 2: go on */
+
+static int fill_port(uint64_t *map, void *arg)
+{
+	memset(map, 0, MAPSIZE);
+	set_bit(map, (unsigned)(uintptr_t)arg);
+	return 1;
+}
+
+static int fill_fails(uint64_t *map, void *arg)
+{
+	(void)arg;
+	memset(map, 0, MAPSIZE);
+	return -1;
+}
+
+static void step_to(int step)
+{
+	pthread_mutex_lock(&stall_lock);
+	stall_step = step;
+	pthread_cond_broadcast(&stall_cond);
+	pthread_mutex_unlock(&stall_lock);
+}
+
+static void wait_step(int step)
+{
+	pthread_mutex_lock(&stall_lock);
+	while (stall_step < step)
+		pthread_cond_wait(&stall_cond, &stall_lock);
+	pthread_mutex_unlock(&stall_lock);
+}
+
+/* The reader: loads the set, stalls, then reads every bit of it. */
+static void *stalled_reader(void *arg)
+{
+	const struct deny_gen *gen = deny_gen_get();
+	int *seen = arg;
+
+	step_to(1);
+	wait_step(2);
+	seen[0] = gen ? deny_has(deny_gen_map(gen), 5000) : -1;
+	seen[1] = gen ? count(deny_gen_map(gen)) : -1;
+	deny_gen_put(gen);
+	return NULL;
+}
+
+static void stalled_reader_sees_its_whole_set(void **state)
+{
+	const struct deny_gen *gen;
+	pthread_t reader;
+	int seen[2];
+
+	(void)state;
+	assert_int_equal(deny_gen_update(fill_port, (void *)5000), 1);
+	stall_step = 0;
+	assert_int_equal(pthread_create(&reader, NULL, stalled_reader, seen),
+			 0);
+	wait_step(1);
+	/* Reloads while it stalls: each fills some free buffer. */
+	for (uintptr_t p = 6000; p < 6010; p++) {
+		assert_int_equal(deny_gen_update(fill_port, (void *)p), 1);
+		gen = deny_gen_get();
+		assert_non_null(gen);
+		assert_true(deny_has(deny_gen_map(gen), (unsigned)p));
+		assert_int_equal(count(deny_gen_map(gen)), 1);
+		deny_gen_put(gen);
+	}
+	step_to(2);
+	pthread_join(reader, NULL);
+	assert_int_equal(seen[0], 1);
+	assert_int_equal(seen[1], 1);
+	/* A failed fill publishes nothing. */
+	assert_int_equal(deny_gen_update(fill_fails, NULL), -1);
+	gen = deny_gen_get();
+	assert_true(deny_has(deny_gen_map(gen), 6009));
+	deny_gen_put(gen);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(library_reads_3000_ports,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(library_reads_every_other_port,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(library_reads_the_largest_text,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(merge_leaves_the_union, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(merge_failure_restores, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(bad_policy_keeps_the_kernel,
+						setup, teardown),
+		cmocka_unit_test(stalled_reader_sees_its_whole_set),
+	};
+
+	pp_test_isolate();
+	pp_test_require_netns();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

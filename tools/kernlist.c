@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: ISC
+/*
+ * The kernel's ip_local_reserved_ports, read and written whole.
+ *
+ * Reading: the file returns its whole text to the first read() and
+ * end-of-file to every later one; the library's reader takes it in one
+ * read() into a buffer for the largest text the kernel can print.
+ *
+ * Writing: the kernel parses at most a page of a write() and returns how
+ * much it took, cut before a number it could not see whole; the caller
+ * goes on from there.  At offset 0 the first piece REPLACES the list and
+ * every later piece (a nonzero offset) is added to it, so a long list
+ * written from offset 0 is, between two pieces, only its first page.
+ * A merge therefore writes at offset 1: every piece is added, and no
+ * moment lacks an entry that was there.  Only a restore, which must
+ * also take away what a failed merge added, starts at offset 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "kernlist.h"
+
+int kernlist_read(const char *path, uint64_t map[DENY_WORDS])
+{
+	struct pp_portlist list = { 0 };
+
+	memset(map, 0, DENY_WORDS * sizeof(map[0]));
+	if (pp_read_reserved_ports(path, &list) < 0)
+		return -1;
+	for (size_t i = 0; i < list.n; i++)
+		for (unsigned p = list.span[i].first; p <= list.span[i].last;
+		     p++)
+			map[p >> 6] |= 1ULL << (p & 63);
+	pp_portlist_free(&list);
+	return 0;
+}
+
+size_t kernlist_format(const uint64_t map[DENY_WORDS], char *buf,
+		       size_t size)
+{
+	size_t used = 0;
+
+	for (unsigned p = 0; p < 65536; p++) {
+		unsigned q = p;
+		int n;
+
+		if (!deny_has(map, p))
+			continue;
+		while (q < 65535 && deny_has(map, q + 1))
+			q++;
+		n = p == q ? snprintf(buf + used, size - used, "%s%u",
+				      used ? "," : "", p) :
+			     snprintf(buf + used, size - used, "%s%u-%u",
+				      used ? "," : "", p, q);
+		if (n < 0 || (size_t)n >= size - used)
+			return 0;
+		used += (size_t)n;
+		p = q;
+	}
+	if (used + 2 > size)
+		return 0;
+	buf[used++] = '\n';
+	buf[used] = '\0';
+	return used;
+}
+
+/* text[0..len) at offset base and on, a page at a time as the kernel
+ * takes it; 0, or -1 with errno. */
+static int write_whole(int fd, const char *text, size_t len, off_t base)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(fd, text + done, len - done,
+				   base + (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO;	/* the kernel took nothing: stuck */
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static int same(const uint64_t *a, const uint64_t *b)
+{
+	return memcmp(a, b, DENY_WORDS * sizeof(a[0])) == 0;
+}
+
+static int count(const uint64_t *map)
+{
+	int n = 0;
+
+	for (size_t w = 0; w < DENY_WORDS; w++)
+		n += __builtin_popcountll(map[w]);
+	return n;
+}
+
+/*
+ * Write map as the whole list (from offset 0) and check it.  0 when the
+ * list reads back as map.
+ */
+static int restore(const char *path, const uint64_t *map, char *text,
+		   uint64_t *check)
+{
+	size_t len = kernlist_format(map, text, KERNLIST_TEXT_MAX);
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write_whole(fd, text, len, 0);
+	if (close(fd) < 0)
+		rc = -1;
+	if (rc == 0 && kernlist_read(path, check) == 0 && same(check, map))
+		return 0;
+	return -1;
+}
+
+int kernlist_merge(const char *path, const uint64_t add[DENY_WORDS])
+{
+	uint64_t *before = malloc(3 * DENY_WORDS * sizeof(*before));
+	uint64_t *merged, *after;
+	char *text = malloc(KERNLIST_TEXT_MAX);
+	const char *step = "open";
+	char esc[160], why[96];
+	int fd = -1, added, err;
+	size_t len;
+
+	if (!before || !text) {
+		free(before);
+		free(text);
+		return pp_fail(ENOMEM, "out of memory for the kernel's list");
+	}
+	merged = before + DENY_WORDS;
+	after = merged + DENY_WORDS;
+	if (kernlist_read(path, before) < 0) {
+		/* Nothing written: the list is as it was. */
+		err = errno;
+		free(before);
+		free(text);
+		errno = err;
+		return -1;
+	}
+	for (size_t w = 0; w < DENY_WORDS; w++)
+		merged[w] = before[w] | add[w];
+	added = count(merged) - count(before);
+	if (added == 0) {
+		free(before);
+		free(text);
+		return 0;
+	}
+	len = kernlist_format(merged, text, KERNLIST_TEXT_MAX);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0) {
+		step = "write";
+		if (write_whole(fd, text, len, 1) == 0) {
+			step = "close";
+			if (close(fd) == 0) {
+				step = "read back";
+				fd = -1;
+				if (kernlist_read(path, after) == 0) {
+					if (same(after, merged))
+						goto done;
+					errno = EIO;
+					step = "compare";
+				}
+			}
+		}
+	}
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (strcmp(step, "compare") == 0)
+		snprintf(why, sizeof(why), "the list read back is not the one "
+			 "written");
+	else
+		snprintf(why, sizeof(why), "%s failed: %s", step,
+			 strerror(err));
+	if (restore(path, before, text, after) == 0)
+		pp_fail(err, "%s: %s; the list is as before (%d ports)",
+			PP_ESC(path, esc), why, count(before));
+	else
+		pp_fail(err, "%s: %s, and so did writing back the list as it "
+			"was (%d ports): look at what it holds now",
+			PP_ESC(path, esc), why, count(before));
+	free(before);
+	free(text);
+	errno = err;
+	return -1;
+done:
+	free(before);
+	free(text);
+	return added;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The kernel's ip_local_reserved_ports, read and written whole: shared by
+ * portpool-guard (sync --kernel) and libportpool-preload.so.
+ */
+#ifndef PORTPOOL_KERNLIST_H
+#define PORTPOOL_KERNLIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "denyset.h"
+
+#define KERNLIST_PATH "/proc/sys/net/ipv4/ip_local_reserved_ports"
+
+/*
+ * The list at path as a port map (port 0 included when the kernel holds
+ * it), from one read of its whole text; -1 with errno and
+ * portpool_error() set.  A missing file is an empty list.
+ */
+int kernlist_read(const char *path, uint64_t map[DENY_WORDS]);
+
+/*
+ * "4500,8080-8090\n" for the ports of map ("\n" for none) in buf of size
+ * bytes; the length, or 0 when it does not fit.  KERNLIST_TEXT_MAX
+ * holds any map.
+ */
+#define KERNLIST_TEXT_MAX ((size_t)192 * 1024)
+size_t kernlist_format(const uint64_t map[DENY_WORDS], char *buf,
+		       size_t size);
+
+/*
+ * Add the ports of add to the list at path, removing none: the union is
+ * written in one write() (the kernel takes a page per call and the rest
+ * goes on from where it stopped) and read back.  On any failure the list
+ * is written back as it was, and read back again.  Returns how many
+ * ports were added (0: nothing to write), or -1 with errno and
+ * portpool_error() set; the sentence says whether the list is as before.
+ */
+int kernlist_merge(const char *path, const uint64_t add[DENY_WORDS]);
+
+#endif
