@@ -14,22 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "guard.h"
-
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
+#include "out.h"
 
 int cmd_status(int argc, char **argv)
 {
@@ -69,25 +54,34 @@ int cmd_status(int argc, char **argv)
 	}
 	if (json) {
 		printf("{\"pin_dir\":");
-		json_string(pin_dir);
-		printf(",\"deny_ports\":%d,\"deny\":\"%s\",\"attached\":[",
-		       ports, ranges);
+		json_string(stdout, pin_dir);
+		printf(",\"deny_ports\":");
+		json_int(stdout, ports);
+		printf(",\"deny\":");
+		json_string(stdout, ranges);
+		printf(",\"attached\":[");
 		for (size_t i = 0; i < nfound; i++) {
 			printf("%s{\"cgroup\":", i ? "," : "");
-			json_string(found[i].path);
+			json_string(stdout, found[i].path);
 			printf(",\"bind4\":%s,\"bind6\":%s}",
 			       found[i].mask & 1 ? "true" : "false",
 			       found[i].mask & 2 ? "true" : "false");
 		}
 		printf("],\"refused\":{");
 	} else {
-		printf("pin dir: %s\ndeny set: %d ports%s%s\n", pin_dir, ports,
-		       ports ? ": " : "", ranges);
-		for (size_t i = 0; i < nfound; i++)
-			printf("attached: %s (%s%s%s)\n", found[i].path,
-			       found[i].mask & 1 ? "bind4" : "",
+		/* Names from outside (a delegated cgroup's) may hold any
+		 * byte: escaped, as the library's sentences are. */
+		printf("pin dir: ");
+		text_string(stdout, pin_dir);
+		printf("\ndeny set: %d ports%s%s\n", ports, ports ? ": " : "",
+		       ranges);
+		for (size_t i = 0; i < nfound; i++) {
+			printf("attached: ");
+			text_string(stdout, found[i].path);
+			printf(" (%s%s%s)\n", found[i].mask & 1 ? "bind4" : "",
 			       found[i].mask == 3 ? ", " : "",
 			       found[i].mask & 2 ? "bind6" : "");
+		}
 		if (!nfound)
 			printf("attached: nowhere\n");
 		printf("refused:");
