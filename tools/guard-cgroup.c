@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <mntent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,10 +159,14 @@ static int walk_one(const char *path, const struct stat *st, int type,
 	struct found *more;
 	int cg, mask;
 
-	(void)st;
 	(void)ftw;
 	if (type != FTW_D)
 		return 0;
+	/* One cgroup seen through two mounts (or a bind mount) is one: its
+	 * device and inode (the cgroup id) say which, not its path. */
+	for (size_t i = 0; i < nfound; i++)
+		if (found[i].dev == st->st_dev && found[i].id == st->st_ino)
+			return 0;
 	cg = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg < 0)
 		return 0;
@@ -174,35 +179,34 @@ static int walk_one(const char *path, const struct stat *st, int type,
 		return -1;
 	found = more;
 	snprintf(found[nfound].path, PATH_MAX, "%s", path);
+	found[nfound].dev = st->st_dev;
+	found[nfound].id = st->st_ino;
 	found[nfound++].mask = mask;
 	return 0;
 }
 
-/* Walk each cgroup2 mount of /proc/mounts (once per mount point). */
+/* Walk each cgroup2 mount of /proc/mounts; a cgroup in more than one is
+ * listed once, under the first. */
 int find_attached(void)
 {
-	char dev[256], dir[PATH_MAX], type[64], seen[16][PATH_MAX];
-	size_t nseen = 0;
-	FILE *m;
+	struct mntent *m;
+	FILE *f;
 
 	nfound = 0;
 	if (our_ids(walk_ids) < 0)
 		return -1;
-	m = fopen("/proc/mounts", "r");
-	if (!m)
+	f = setmntent("/proc/mounts", "r");
+	if (!f)
 		return -1;
-	while (fscanf(m, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3) {
-		bool dup = false;
-
-		if (strcmp(type, "cgroup2") != 0)
+	while ((m = getmntent(f)) != NULL) {
+		if (strcmp(m->mnt_type, "cgroup2") != 0)
 			continue;
-		for (size_t i = 0; i < nseen; i++)
-			dup |= !strcmp(seen[i], dir);
-		if (dup || nseen == 16)
-			continue;
-		snprintf(seen[nseen++], PATH_MAX, "%s", dir);
-		nftw(dir, walk_one, 16, FTW_PHYS | FTW_MOUNT);
+		if (nftw(m->mnt_dir, walk_one, 16, FTW_PHYS | FTW_MOUNT) < 0 &&
+		    errno == ENOMEM) {
+			endmntent(f);
+			return -1;
+		}
 	}
-	fclose(m);
+	endmntent(f);
 	return 0;
 }

@@ -28,19 +28,155 @@ void pin_path(char *buf, size_t size, int which)
 	snprintf(buf, size, "%s/%s", pin_dir, pin_names[which]);
 }
 
-/* The pinned object's descriptor, or -1 (errno set). */
+/*
+ * What this tool pins under each name, as the kernel reports it: a pin
+ * counts as ours by its type and name (and a map's shape), never by its
+ * name in the directory, so that a foreign object pinned there is neither
+ * used nor removed.
+ */
+static const struct {
+	bool prog;
+	__u32 type;
+	const char *name;
+	__u32 value_size, max_entries;
+} pin_kind[PIN_COUNT] = {
+	[PIN_BIND4] = { true, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "guard_bind4",
+			0, 0 },
+	[PIN_BIND6] = { true, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "guard_bind6",
+			0, 0 },
+	[PIN_DENY] = { false, BPF_MAP_TYPE_ARRAY, "deny",
+		       DENY_WORDS * sizeof(uint64_t), 1 },
+	[PIN_REFUSED] = { false, BPF_MAP_TYPE_ARRAY, "refused",
+			  sizeof(__u64), 65536 },
+};
+
+/* Why the last pin_get() found something that is not ours ("" if it did
+ * not), for not_loaded(). */
+static char foreign[PATH_MAX + 160];
+
+/*
+ * 1: fd is ours; 0: it is not (foreign[] says what it is).  What the
+ * kernel says of an object of another kind (a map where a program should
+ * be) is what rules out that kind.
+ */
+static int pin_is_ours(int which, int fd, const char *path)
+{
+	union {
+		struct bpf_prog_info prog;
+		struct bpf_map_info map;
+	} info;
+	__u32 len = pin_kind[which].prog ? sizeof(info.prog) :
+		    sizeof(info.map);
+	const char *name;
+	__u32 type;
+	bool ok;
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
+		snprintf(foreign, sizeof(foreign), "%s: not a BPF %s: %s",
+			 path, pin_kind[which].prog ? "program" : "map",
+			 strerror(errno));
+		return 0;
+	}
+	if (pin_kind[which].prog) {
+		type = info.prog.type;
+		name = info.prog.name;
+		ok = type == pin_kind[which].type &&
+		     !strcmp(name, pin_kind[which].name);
+	} else {
+		type = info.map.type;
+		name = info.map.name;
+		ok = type == pin_kind[which].type &&
+		     !strcmp(name, pin_kind[which].name) &&
+		     info.map.value_size == pin_kind[which].value_size &&
+		     info.map.max_entries == pin_kind[which].max_entries;
+	}
+	if (!ok)
+		snprintf(foreign, sizeof(foreign), "%s is not portpool-guard's "
+			 "(a BPF object of type %u named \"%.16s\"): remove it "
+			 "or choose another --pin-dir", path, type, name);
+	return ok;
+}
+
+/* The pinned object's descriptor, or -1 (errno set; foreign[] set when
+ * something else is pinned there). */
 int pin_get(int which)
 {
 	char path[PATH_MAX];
+	int fd;
 
+	foreign[0] = '\0';
 	pin_path(path, sizeof(path), which);
-	return bpf_obj_get(path);
+	fd = bpf_obj_get(path);
+	if (fd >= 0 && !pin_is_ours(which, fd, path)) {
+		close(fd);
+		errno = EEXIST;
+		return -1;
+	}
+	return fd;
 }
 
 int not_loaded(void)
 {
+	if (foreign[0])
+		return fail("%s", foreign);
 	return fail("not loaded in %s (run \"portpool-guard load\" first): %s",
 		    pin_dir, strerror(errno));
+}
+
+/*
+ * The pin directory cannot be taken over: each of its components that
+ * exists is a real directory (lstat: no symbolic link), owned by root (or
+ * by us), and writable by no one else.  A parent may be writable by
+ * others when it is sticky (/tmp, a bpffs mounted with the kernel's
+ * default mode 1777): no one else can then rename or remove an entry that
+ * root owns.  The directory itself may not: anyone could pin into it.
+ */
+int pin_dir_check(void)
+{
+	char path[PATH_MAX];
+	size_t len;
+
+	if (snprintf(path, sizeof(path), "%s", pin_dir) >= (int)sizeof(path))
+		return fail("pin directory %.64s...: too long", pin_dir);
+	len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
+	for (size_t i = 1; i <= len; i++) {
+		bool last = i == len;
+		struct stat st;
+		char c = path[i];
+
+		if (c != '/' && c != '\0')
+			continue;
+		path[i] = '\0';
+		if (lstat(path, &st) < 0) {
+			if (errno == ENOENT)
+				return 0;	/* load makes the rest */
+			return fail("pin directory %s: %s", path,
+				    strerror(errno));
+		}
+		if (S_ISLNK(st.st_mode))
+			return fail("pin directory %s: %s is a symbolic link; "
+				    "the pin directory and its parents must be "
+				    "directories owned by root", pin_dir, path);
+		if (!S_ISDIR(st.st_mode))
+			return fail("pin directory %s: %s is not a directory",
+				    pin_dir, path);
+		if (st.st_uid != 0 && st.st_uid != geteuid())
+			return fail("pin directory %s: %s is owned by uid %u, "
+				    "not root: anyone who owns it can remove the "
+				    "pins", pin_dir, path, (unsigned)st.st_uid);
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+		    (last || !(st.st_mode & S_ISVTX)))
+			return fail("pin directory %s: %s is writable by group "
+				    "or others (mode %04o); mount the BPF "
+				    "filesystem with mode 0700 (mount -t bpf -o "
+				    "mode=0700 bpf /sys/fs/bpf)", pin_dir, path,
+				    (unsigned)(st.st_mode & 07777));
+		path[i] = c;
+	}
+	return 0;
 }
 
 bool on_fs(const char *path, long magic)
@@ -111,14 +247,68 @@ int mkdirs(const char *dir, size_t *made)
 	return 0;
 }
 
-void unpin_all(void)
+/* Unpin the first n pins, which this command made. */
+static void unpin_made(int n)
 {
 	char path[PATH_MAX];
 
-	for (int i = 0; i < PIN_COUNT; i++) {
+	for (int i = 0; i < n; i++) {
 		pin_path(path, sizeof(path), i);
 		unlink(path);
 	}
+}
+
+/* Unpin what is ours in the pin directory; anything else stays.  Returns
+ * how many it removed. */
+static int unpin_ours(void)
+{
+	char path[PATH_MAX];
+	int n = 0;
+
+	for (int i = 0; i < PIN_COUNT; i++) {
+		int fd = pin_get(i);
+
+		if (fd < 0)
+			continue;
+		close(fd);
+		pin_path(path, sizeof(path), i);
+		if (unlink(path) == 0)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * What the pin directory holds: 1 all our pins (loaded before), 0 none of
+ * them, -1 after fail(): something foreign, or only some of ours.
+ */
+static int pins_present(void)
+{
+	int ours = 0;
+
+	for (int i = 0; i < PIN_COUNT; i++) {
+		int fd = pin_get(i);
+
+		if (fd >= 0) {
+			close(fd);
+			ours++;
+		} else if (foreign[0]) {
+			fail("%s", foreign);
+			return -1;
+		} else if (errno != ENOENT) {
+			fail("reading the pins in %s: %s", pin_dir,
+			     strerror(errno));
+			return -1;
+		}
+	}
+	if (ours == PIN_COUNT)
+		return 1;
+	if (ours) {
+		fail("%s holds only part of a guard: \"portpool-guard unload\" "
+		     "removes it, then load again", pin_dir);
+		return -1;
+	}
+	return 0;
 }
 
 int do_load(void)
@@ -128,26 +318,34 @@ int do_load(void)
 	char path[PATH_MAX];
 	int fds[PIN_COUNT];
 	size_t made;
-	int fd;
+	int present;
 
-	fd = pin_get(PIN_BIND4);
-	if (fd >= 0) {		/* loaded before: keep it, refresh the set */
-		close(fd);
-		return do_sync(false);
-	}
 	if (strchr(pin_dir, '.'))
 		return fail("pin directory %s: a path without dots, please "
 			    "(libbpf rewrites dots in pin paths)", pin_dir);
+	if (pin_dir_check())
+		return 1;
+	present = pins_present();
+	if (present < 0)
+		return 1;
+	if (present)		/* loaded before: keep it, refresh the set */
+		return do_sync(false);
 	/* A deny set that cannot be read (--reserve 45x0) fails here,
 	 * before anything is made on disk. */
 	if (fill(map) < 0)
 		return 1;
 	if (mkdirs(pin_dir, &made) < 0)
 		return fail("making %s: %s", pin_dir, strerror(errno));
+	/* Again, now that every component is there: one that someone else
+	 * made in a sticky parent since the first look is found here. */
+	if (pin_dir_check()) {
+		rmdirs(pin_dir, made);
+		return 1;
+	}
 	if (!on_fs(pin_dir, BPF_FS_MAGIC)) {
 		rmdirs(pin_dir, made);
-		return fail("%s is not on a BPF filesystem (mount -t bpf bpf "
-			    "/sys/fs/bpf)", pin_dir);
+		return fail("%s is not on a BPF filesystem (mount -t bpf -o "
+			    "mode=0700 bpf /sys/fs/bpf)", pin_dir);
 	}
 	skel = guard_bpf__open_and_load();
 	if (!skel) {
@@ -166,7 +364,7 @@ int do_load(void)
 		if (bpf_obj_pin(fds[i], path) < 0) {
 			int saved = errno;
 
-			unpin_all();
+			unpin_made(i);	/* what is there was not ours */
 			rmdirs(pin_dir, made);
 			guard_bpf__destroy(skel);
 			return fail("pinning %s: %s", path, strerror(saved));
@@ -174,27 +372,35 @@ int do_load(void)
 	}
 	guard_bpf__destroy(skel);	/* the pins keep everything alive */
 	if (do_sync(false)) {
-		unpin_all();
+		unpin_made(PIN_COUNT);
 		rmdirs(pin_dir, made);
 		return 1;
 	}
 	return 0;
 }
 
-/* Detach from every cgroup it is attached to, then drop the pins. */
+/* Detach from every cgroup it is attached to, then drop our pins. */
 int do_unload(void)
 {
 	int rc = 0;
 
-	if (find_attached() < 0)
-		return not_loaded();
+	if (find_attached() < 0) {
+		/* Without both programs nothing of ours can be attached:
+		 * what is left of a guard (a failed load) still goes. */
+		if (foreign[0] || errno != ENOENT)
+			return not_loaded();
+		nfound = 0;
+	}
 	for (size_t i = 0; i < nfound; i++)
 		rc |= do_detach(found[i].path, true);
 	free(found);
 	found = NULL;
 	if (rc)
 		return 1;
-	unpin_all();
+	if (!unpin_ours()) {
+		errno = ENOENT;
+		return not_loaded();
+	}
 	rmdir(pin_dir);		/* only if empty: someone else's pins stay */
 	printf("unloaded from %s\n", pin_dir);
 	return 0;

@@ -63,9 +63,11 @@ int cmd_status(int argc, char **argv)
 		for (size_t i = 0; i < nfound; i++) {
 			printf("%s{\"cgroup\":", i ? "," : "");
 			json_string(stdout, found[i].path);
-			printf(",\"bind4\":%s,\"bind6\":%s}",
+			printf(",\"bind4\":%s,\"bind6\":%s,\"id\":",
 			       found[i].mask & 1 ? "true" : "false",
 			       found[i].mask & 2 ? "true" : "false");
+			json_uint(stdout, found[i].id);
+			putchar('}');
 		}
 		printf("],\"refused\":{");
 	} else {

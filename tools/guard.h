@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <linux/types.h>
 
@@ -44,15 +45,18 @@ enum { PIN_BIND4, PIN_BIND6, PIN_DENY, PIN_REFUSED, PIN_COUNT };
 extern const char *const pin_names[PIN_COUNT];
 
 void pin_path(char *buf, size_t size, int which);
-/* The pinned object's descriptor, or -1 (errno set). */
+/* Our pinned object's descriptor, or -1 (errno set): an object that is
+ * not ours (by type and name) is not used. */
 int pin_get(int which);
-/* fail() with "not loaded in DIR ...: strerror(errno)". */
+/* fail() with why the last pin_get() failed. */
 int not_loaded(void);
+/* The pin directory's components: root's, no symlink, no one else may
+ * write; 1 after fail() otherwise. */
+int pin_dir_check(void);
 bool on_fs(const char *path, long magic);
 /* mkdir -p; *made (when given) says what it made, for rmdirs(). */
 int mkdirs(const char *dir, size_t *made);
 void rmdirs(const char *dir, size_t made);
-void unpin_all(void);
 int do_load(void);
 int do_unload(void);
 
@@ -60,7 +64,9 @@ int do_unload(void);
 /* Every cgroup our programs are attached to, filled by find_attached();
  * the caller frees found and sets it to NULL. */
 struct found {
-	char path[PATH_MAX];
+	char path[PATH_MAX];	/* the first path it was seen at */
+	dev_t dev;		/* with id: which cgroup, whatever the path */
+	ino_t id;		/* the cgroup id (its inode number) */
 	int mask;		/* bit i: hook i (0 bind4, 1 bind6) */
 };
 extern struct found *found;

@@ -6,6 +6,7 @@
  * daemon's own retry loop draws another port.  See portpool-guard(8).
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,21 @@ int fail(const char *fmt, ...)
 	return 1;
 }
 
+/* The command and its arguments are well formed (usage() otherwise). */
+static bool args_ok(const char *cmd, int argc, char **argv)
+{
+	if (!strcmp(cmd, "load") || !strcmp(cmd, "unload"))
+		return argc == 1;
+	if (!strcmp(cmd, "attach") || !strcmp(cmd, "detach") ||
+	    !strcmp(cmd, "enable"))
+		return argc == 2;
+	if (!strcmp(cmd, "sync"))
+		return argc == 1 || (argc == 2 && !strcmp(argv[1], "--kernel"));
+	if (!strcmp(cmd, "status"))
+		return argc == 1 || (argc == 2 && !strcmp(argv[1], "--json"));
+	return !strcmp(cmd, "run");
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -77,24 +93,26 @@ int main(int argc, char **argv)
 	cmd = argv[i];
 	argc -= i;
 	argv += i;
+	if (!args_ok(cmd, argc, argv))
+		usage();
 	/* libbpf's own messages would be a second line for one failure. */
 	libbpf_set_print(NULL);
-	if (!strcmp(cmd, "load") && argc == 1)
+	/* Pins in a directory someone else can write are not trusted. */
+	if (strcmp(cmd, "enable") != 0 && pin_dir_check())
+		return 1;
+	if (!strcmp(cmd, "load"))
 		return do_load();
-	if (!strcmp(cmd, "attach") && argc == 2)
+	if (!strcmp(cmd, "attach"))
 		return do_attach(argv[1]);
-	if (!strcmp(cmd, "detach") && argc == 2)
+	if (!strcmp(cmd, "detach"))
 		return do_detach(argv[1], false);
 	if (!strcmp(cmd, "sync"))
 		return cmd_sync(argc, argv);
 	if (!strcmp(cmd, "status"))
 		return cmd_status(argc, argv);
-	if (!strcmp(cmd, "unload") && argc == 1)
+	if (!strcmp(cmd, "unload"))
 		return do_unload();
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc, argv);
-	if (!strcmp(cmd, "enable") && argc == 2)
-		return cmd_enable(argv[1]);
-	usage();
-	return 2;
+	return cmd_enable(argv[1]);
 }
