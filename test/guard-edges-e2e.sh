@@ -196,7 +196,7 @@ check "aliases" '[ $rc = 0 ] && [ "$n" = 1 ] && [ "$nj" = "1 True" ]' \
 	"exit $rc, one cgroup in 3 mounts: $n text line(s), json: $nj; $(cat "$TMP/alias.unload" 2>/dev/null)"
 
 # ---- names ----------------------------------------------------------------
-$G load >/dev/null 2>&1 && $G attach "$CGN" >/dev/null 2>&1 &&
+$G load >/dev/null 2>&1 && $G attach "$CGN" >"$TMP/names.attach" 2>&1 &&
 	$G attach "$CGA" >/dev/null 2>&1 ||
 	result FAIL names "load and attach to the odd cgroup failed"
 $G status --json >"$TMP/names.json" 2>&1
@@ -211,12 +211,12 @@ print("ok" if want in names and all(b >= 0x20 for b in raw[:-1]) else names)' \
 esc=$(printf '\033')
 bel=$(printf '\007')
 tab=$(printf '\t')
-ctl=$(grep -c "[$esc$bel$tab]" "$TMP/names.txt")
+ctl=$(cat "$TMP/names.txt" "$TMP/names.attach" | grep -c "[$esc$bel$tab]")
 want="attached: $CGROOT/$tag-n\\xff\\x1b]2;x\\x07\\tz (bind4, bind6)"
 check "names json" '[ "$valid" = ok ] && python3 -m json.tool "$TMP/names.json" >/dev/null' \
 	"status --json parses, the name with U+FFFD: $valid"
 check "names text" '[ "$ctl" = 0 ] && grep -qxF "$want" "$TMP/names.txt"' \
-	"$ctl lines with a control byte; $(grep -F "$tag-n" "$TMP/names.txt")"
+	"$ctl lines with a control byte; $(grep -F "$tag-n" "$TMP/names.txt"); $(cat "$TMP/names.attach")"
 $G unload >/dev/null 2>&1
 
 # ---- comm -----------------------------------------------------------------

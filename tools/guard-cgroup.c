@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 
 #include "guard.h"
+#include "out.h"
 
 static const enum bpf_attach_type hook_type[2] = {
 	BPF_CGROUP_INET4_BIND, BPF_CGROUP_INET6_BIND
@@ -62,14 +63,23 @@ static int attached_mask(int cg, const __u32 ids[2])
 	return mask;
 }
 
+/* A cgroup's path for a message: a delegated cgroup's name may hold any
+ * byte, escaped as the library's sentences escape names. */
+static const char *shown(const char *dir)
+{
+	static char buf[TEXT_MAX(512)];
+
+	return text_escape(dir, buf, sizeof(buf));
+}
+
 static int open_cgroup(const char *dir, int *cg)
 {
 	if (!on_fs(dir, CGROUP2_SUPER_MAGIC))
-		return fail("%s: not a cgroup v2 directory (%s)", dir,
+		return fail("%s: not a cgroup v2 directory (%s)", shown(dir),
 			    errno ? strerror(errno) : "another filesystem");
 	*cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*cg < 0)
-		return fail("%s: %s", dir, strerror(errno));
+		return fail("%s: %s", shown(dir), strerror(errno));
 	return 0;
 }
 
@@ -102,13 +112,13 @@ int do_attach(const char *dir)
 			if (prog >= 0)
 				close(prog);
 			close(cg);
-			return fail("attaching to %s: %s", dir,
+			return fail("attaching to %s: %s", shown(dir),
 				    strerror(saved));
 		}
 		close(prog);
 	}
 	close(cg);
-	printf("attached to %s\n", dir);
+	printf("attached to %s\n", shown(dir));
 	return 0;
 }
 
@@ -134,16 +144,16 @@ int do_detach(const char *dir, bool quiet)
 			if (prog >= 0)
 				close(prog);
 			close(cg);
-			return fail("detaching from %s: %s", dir,
+			return fail("detaching from %s: %s", shown(dir),
 				    strerror(saved));
 		}
 		close(prog);
 	}
 	close(cg);
 	if (!mask)
-		return fail("%s: not attached there", dir);
+		return fail("%s: not attached there", shown(dir));
 	if (!quiet)
-		printf("detached from %s\n", dir);
+		printf("detached from %s\n", shown(dir));
 	return 0;
 }
 

@@ -99,7 +99,7 @@ static char *unit_value(const char *dir)
 {
 	char shown[TEXT_MAX(64)];
 	size_t n = 0;
-	char *out, *o;
+	char *out;
 
 	text_escape(dir, shown, sizeof(shown));
 	for (const unsigned char *p = (const unsigned char *)dir; *p; p++)
@@ -120,17 +120,18 @@ static char *unit_value(const char *dir)
 	}
 	for (const char *p = dir; *p; p++)
 		n += *p == '%' ? 2 : 1;
-	out = o = malloc(n + 1);
+	out = malloc(n + 1);
 	if (!out) {
 		fail("enable: %s", strerror(errno));
 		return NULL;
 	}
+	n = 0;
 	for (const char *p = dir; *p; p++) {
-		*o++ = *p;
+		out[n++] = *p;
 		if (*p == '%')
-			*o++ = '%';
+			out[n++] = '%';
 	}
-	*o = '\0';
+	out[n] = '\0';
 	return out;
 }
 
