@@ -93,8 +93,9 @@ static int pin_is_ours(int which, int fd, const char *path)
 	}
 	if (!ok)
 		snprintf(foreign, sizeof(foreign), "%s is not portpool-guard's "
-			 "(a BPF object of type %u named \"%.16s\"): remove it "
-			 "or choose another --pin-dir", path, type, name);
+			 "(a BPF %s of type %u named \"%.16s\"): remove it or "
+			 "choose another --pin-dir", path,
+			 pin_kind[which].prog ? "program" : "map", type, name);
 	return ok;
 }
 
