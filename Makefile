@@ -87,12 +87,18 @@ $(B)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
 
+# The tools' one output writer (JSON and terminal-safe text), linked
+# into each tool and into its test.
+$(B)/tools/out.o: tools/out.c tools/out.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+
 # portpool-info is tools/portpool-info.c and its tools/info-*.c parts.
 $(B)/tools/portpool-info: tools/portpool-info.c $(wildcard tools/info-*.c) \
-		tools/info.h $(STATIC)
+		tools/info.h $(B)/tools/out.o $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ \
-		$(filter %.c,$^) $(STATIC) -lm
+		$(filter %.c %.o,$^) $(STATIC) -lm
 TOOLS += portpool-info
 
 $(TEST_UTIL): test/util.c test/util.h include/portpool.h
@@ -107,6 +113,10 @@ $(B)/test/%: test/%.c $(TEST_UTIL) $(STATIC)
 # The fault-injection test fails the library's system calls on purpose.
 $(B)/test/test_faults: TEST_LDFLAGS = $(foreach f,socket bind close \
 	setsockopt getrandom open open64 read,-Wl,--wrap=$(f))
+
+# The output writer's test links the writer.
+$(B)/test/test_out: $(B)/tools/out.o
+$(B)/test/test_out: TEST_LDFLAGS = $(B)/tools/out.o
 
 # The contract test counts the bytes memmove() shifts while lists build.
 $(B)/test/test_contract: TEST_LDFLAGS = -Wl,--wrap=memmove
@@ -382,7 +392,8 @@ GUARD_ALL := $(GUARD) $(PRELOAD)
 else
 GUARD_ALL := $(PRELOAD) guard-missing
 endif
-GUARD_CHECKS := "sh test/guard-e2e.sh" "sh test/hostlist-e2e.sh"
+GUARD_CHECKS := "sh test/guard-e2e.sh" "sh test/guard-edges-e2e.sh" \
+	"sh test/hostlist-e2e.sh"
 MAN_PAGES += $(filter-out $(MAN_PAGES),man/portpool-guard.8 \
 	man/libportpool-preload.8)
 
@@ -420,10 +431,12 @@ $(B)/tools/denyset.o $(B)/tools/kernlist.o $(B)/tools/denygen.o: \
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Ilib $(CFLAGS_ALL) -c -o $@ $<
 
-$(GUARD): tools/portpool-guard.c $(B)/tools/portpool-guard.skel.h \
-		$(DENY_OBJ) $(STATIC)
-	$(CC) $(CPPFLAGS_ALL) -I$(B)/tools $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< \
-		$(DENY_OBJ) $(STATIC) -lbpf -lm
+# portpool-guard is tools/portpool-guard.c and its tools/guard-*.c parts.
+$(GUARD): tools/portpool-guard.c $(wildcard tools/guard-*.c) tools/guard.h \
+		$(B)/tools/portpool-guard.skel.h $(DENY_OBJ) \
+		$(B)/tools/out.o tools/denyset.h tools/kernlist.h $(STATIC)
+	$(CC) $(CPPFLAGS_ALL) -I$(B)/tools $(CFLAGS_ALL) $(LDFLAGS) -o $@ \
+		$(filter %.c %.o,$^) $(STATIC) -lbpf -lm
 
 # The shim exports bind() and nothing else: the library inside it stays
 # out of the way of a program that links libportpool itself.

@@ -7,7 +7,8 @@
 #     hardening   clang and its sanitizer runtimes, valgrind, cppcheck,
 #                 clang-tidy (CI's hardening runs)
 #     daemons     the real resolvers and tools the end-to-end tests drive
-#     guard       clang, libbpf and bpftool, to build portpool-guard
+#     guard       clang, libbpf and bpftool, to build portpool-guard;
+#                 systemd-analyze, to verify the drop-ins it writes
 #     abi         libabigail's abidw and abidiff
 #     dnsmasq-build what contrib/dnsmasq/build.sh needs to fetch, patch
 #                 and build Debian's dnsmasq source
@@ -51,7 +52,8 @@ for group in "$@"; do
 		need clang command -v clang
 		need llvm command -v llvm-strip
 		need libbpf-dev test -f /usr/include/bpf/libbpf.h
-		need bpftool command -v bpftool ;;
+		need bpftool command -v bpftool
+		need systemd command -v systemd-analyze ;;
 	abi)
 		need abigail-tools command -v abidiff ;;
 	dnsmasq-build)

@@ -26,7 +26,8 @@ result() {
 			failed=$((failed + 1))
 		fi ;;
 	esac
-	echo "$status $name${E2E_SEP-:} $*"
+	# printf, not echo: a detail may hold a backslash (an escaped name).
+	printf '%s\n' "$status $name${E2E_SEP-:} $*"
 }
 
 # finish NAME: the summary line; exit 0 iff nothing failed.

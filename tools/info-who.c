@@ -60,6 +60,14 @@ static const char *comm(struct comm_cache *c, pid_t pid)
 	return c->name[h];
 }
 
+/* The name for a terminal: any user can rename a process to ESC and BEL
+ * bytes (prctl(PR_SET_NAME)), so text output escapes it. */
+static const char *comm_text(struct comm_cache *c, pid_t pid,
+			     char buf[TEXT_MAX(32)])
+{
+	return text_escape(comm(c, pid), buf, TEXT_MAX(32));
+}
+
 /* A holder's libportpool signs: how many UDP sockets it holds in all,
  * and whether it maps the shared library.  Both cost the pool nothing:
  * they are read from the kernel and /proc when asked. */
@@ -118,7 +126,7 @@ static void print_holder_text(const struct info_sock *k,
 			      struct comm_cache *cc,
 			      const struct pool_signs *p, const char *indent)
 {
-	char addr[64];
+	char addr[64], name[TEXT_MAX(32)];
 
 	sock_address(k, addr, sizeof(addr));
 	printf("%s%-4s %s:%u %s uid %u", indent, sock_proto(k), addr,
@@ -128,7 +136,8 @@ static void print_holder_text(const struct info_sock *k,
 		       "namespace, or whose fds we may not read)\n");
 		return;
 	}
-	printf(": pid %ld (%s)", (long)k->pid, comm(cc, k->pid));
+	printf(": pid %ld (%s)", (long)k->pid,
+	       comm_text(cc, k->pid, name));
 	if (k->users > 1)
 		printf(" and %u more processes", k->users - 1);
 	if (p)
@@ -250,8 +259,11 @@ static int audit_is_pool(const struct audit_pool *p)
 static void audit_pool_text(const struct audit_pool *p,
 			    struct comm_cache *cc)
 {
+	char name[TEXT_MAX(32)];
+
 	printf("  pid %ld (%s): %zu on candidate ports; it holds %ld UDP "
-	       "socket%s on %ld port%s%s\n", (long)p->pid, comm(cc, p->pid),
+	       "socket%s on %ld port%s%s\n", (long)p->pid,
+	       comm_text(cc, p->pid, name),
 	       p->held, p->udp, p->udp == 1 ? "" : "s", p->ports,
 	       p->ports == 1 ? "" : "s",
 	       p->mapped > 0 ? ", libportpool.so mapped" : "");
@@ -375,13 +387,13 @@ int audit_run(const struct portpool_config *cfg, int json)
 		       "ADDRESS", "PID", "COMMAND");
 		for (size_t i = 0; i < s.n; i++) {
 			const struct info_sock *k = &s.v[i];
-			char addr[64];
+			char addr[64], name[TEXT_MAX(32)];
 
 			sock_address(k, addr, sizeof(addr));
 			if (k->pid)
 				printf("%-5u %-5s %-24s %7ld %s\n", k->port,
 				       sock_proto(k), addr, (long)k->pid,
-				       comm(cc, k->pid));
+				       comm_text(cc, k->pid, name));
 			else
 				printf("%-5u %-5s %-24s %7s %s\n", k->port,
 				       sock_proto(k), addr, "-",

@@ -2,7 +2,6 @@
 /*
  * portpool-info's parts, one concern per file:
  *   portpool-info.c  options, the census, --port, --open
- *   info-json.c      JSON strings that stay valid whatever the bytes
  *   info-ports.c     port bitmaps: lists in and out, the candidate map
  *   info-sockets.c   the sockets of this network namespace and their
  *                    processes (sock_diag netlink, /proc/PID/fd)
@@ -19,6 +18,8 @@
 
 #include <portpool.h>
 
+#include "out.h"		/* json_string(), text_string(): any bytes */
+
 #define INFO_NAME "portpool-info"
 
 /* Exit statuses, as the man page gives them. */
@@ -30,10 +31,6 @@
 __attribute__((format(printf, 1, 2), noreturn))
 void info_die_usage(const char *fmt, ...);
 
-/* ---- info-json.c ---- */
-/* s as a JSON string, quotes included; bytes that are not UTF-8 become
- * U+FFFD, so the document stays valid whatever a path holds. */
-void json_string(FILE *out, const char *s);
 
 /* ---- info-ports.c ---- */
 #define PORT_WORDS (65536 / 64)

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The tools' output writer (tools/out.c): JSON strings valid for any
+ * bytes, and text that a terminal cannot take for a control sequence, in
+ * the form of the library's own sentences (pp_escape()).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "util.h"
+#include "../tools/out.h"
+
+/* What a writer put on a FILE, as a malloc'd C string. */
+static char *capture(void (*write)(FILE *, const char *), const char *s)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	assert_non_null(f);
+	write(f, s);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static char *json_of_bytes(const char *s, size_t len)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	assert_non_null(f);
+	json_bytes(f, s, len);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static void expect_json(const char *in, const char *want)
+{
+	char *got = capture(json_string, in);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void expect_text(const char *in, const char *want)
+{
+	char *got = capture(text_string, in);
+	char buf[256];
+
+	assert_string_equal(got, want);
+	assert_string_equal(text_escape(in, buf, sizeof(buf)), want);
+	free(got);
+}
+
+static void json_escapes(void **state)
+{
+	(void)state;
+	expect_json("", "\"\"");
+	expect_json("/sys/fs/cgroup/a b", "\"/sys/fs/cgroup/a b\"");
+	expect_json("q\"b\\", "\"q\\\"b\\\\\"");
+	expect_json("\n\t\x01\x1b]2;pwn\x07\x7f",
+		    "\"\\u000a\\u0009\\u0001\\u001b]2;pwn\\u0007\\u007f\"");
+	/* Valid UTF-8 passes: é, €, U+1F600. */
+	expect_json("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
+		    "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	/* C1 CSI and the Unicode line breaks, as \u escapes. */
+	expect_json("\xc2\x9b" "2J\xe2\x80\xa8\xe2\x80\xa9",
+		    "\"\\u009b2J\\u2028\\u2029\"");
+}
+
+static void json_invalid_utf8(void **state)
+{
+	(void)state;
+	/* One U+FFFD per byte that does not start a valid sequence. */
+	expect_json("a\xff" "b", "\"a\\ufffdb\"");
+	expect_json("\xc0\x80", "\"\\ufffd\\ufffd\"");		/* overlong */
+	expect_json("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"");
+	expect_json("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");	/* D800 */
+	expect_json("\xf4\x90\x80\x80",
+		    "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");	/* > 10FFFF */
+	expect_json("\x80", "\"\\ufffd\"");		/* lone continuation */
+	expect_json("x\xe2\x82", "\"x\\ufffd\\ufffd\"");	/* cut short */
+}
+
+static void json_bytes_nul(void **state)
+{
+	char *got = json_of_bytes("a\0b\xe2", 4);
+
+	(void)state;
+	assert_string_equal(got, "\"a\\u0000b\\ufffd\"");
+	free(got);
+}
+
+static void text_escapes(void **state)
+{
+	(void)state;
+	expect_text("unbound", "unbound");
+	expect_text("\x1b]2;pwn\x07\x1b[2J", "\\x1b]2;pwn\\x07\\x1b[2J");
+	expect_text("a\nb\tc\rd\\e\"f", "a\\nb\\tc\\rd\\\\e\\\"f");
+	expect_text("\x7f\xff\xc0\x80", "\\x7f\\xff\\xc0\\x80");
+	expect_text("\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9");
+	expect_text("\xc2\x9b" "2J", "\\xc2\\x9b2J");
+	expect_text("\xe2\x80\xa8", "\\xe2\\x80\\xa8");
+}
+
+static void text_escape_cut(void **state)
+{
+	char buf[12];
+
+	(void)state;
+	/* Whole escapes only, and "..." where it was cut. */
+	assert_string_equal(text_escape("\x1b\x1b\x1b\x1b", buf, sizeof(buf)),
+			    "\\x1b\\x1b...");
+	assert_string_equal(text_escape("abcdefghijk", buf, sizeof(buf)),
+			    "abcdefghijk");
+	assert_string_equal(text_escape("abcdefghijkl", buf, sizeof(buf)),
+			    "abcdefgh...");
+	assert_string_equal(text_escape("\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"
+					 "\xe2\x82\xac", buf, sizeof(buf)),
+			    "\xe2\x82\xac\xe2\x82\xac...");
+	assert_string_equal(text_escape("abc", buf, 1), "");
+}
+
+/* Valid UTF-8 with no C0 or C1 control and no U+2028/2029: what is safe
+ * on a terminal and, for JSON, inside a string. */
+static int safe_utf8(const unsigned char *s)
+{
+	while (*s) {
+		unsigned cp;
+		size_t len;
+
+		if (*s < 0x20 || *s == 0x7f)
+			return 0;
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf)
+			len = 2, cp = *s & 0x1f;
+		else if (*s >= 0xe0 && *s <= 0xef)
+			len = 3, cp = *s & 0x0f;
+		else if (*s >= 0xf0 && *s <= 0xf4)
+			len = 4, cp = *s & 0x07;
+		else
+			return 0;
+		for (size_t i = 1; i < len; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+		    cp <= 0x9f || cp == 0x2028 || cp == 0x2029)
+			return 0;
+		s += len;
+	}
+	return 1;
+}
+
+/* Random bytes, biased towards the interesting ones: every output is
+ * safe UTF-8, and the text form is the library's, byte for byte. */
+static void random_bytes_safe(void **state)
+{
+	static const unsigned char pick[] = { 0x00, 0x07, 0x0a, 0x1b, 0x22,
+		0x5c, 0x7f, 0x80, 0x9b, 0xa8, 0xbf, 0xc0, 0xc2, 0xe2, 0xed,
+		0xf0, 0xf4, 0xf5, 0xff, 'a' };
+	unsigned seed = 19;
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		unsigned char in[24];
+		char lib[TEXT_MAX(24)], mine[TEXT_MAX(24)], *got;
+		size_t len;
+
+		seed = seed * 1103515245u + 12345u;
+		len = 1 + (seed >> 16) % (sizeof(in) - 1);
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			in[i] = (seed >> 20) & 1 ? pick[(seed >> 8) %
+						sizeof(pick)] : (seed >> 8);
+			if (!in[i])
+				in[i] = 0x01;
+		}
+		in[len - 1] = '\0';
+		got = capture(json_string, (const char *)in);
+		assert_true(safe_utf8((const unsigned char *)got));
+		free(got);
+		got = capture(text_string, (const char *)in);
+		assert_true(safe_utf8((const unsigned char *)got));
+		pp_escape((const char *)in, strlen((const char *)in), lib,
+			  sizeof(lib));
+		assert_string_equal(got, lib);
+		assert_string_equal(text_escape((const char *)in, mine,
+						sizeof(mine)), lib);
+		free(got);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(json_escapes),
+		cmocka_unit_test(json_invalid_utf8),
+		cmocka_unit_test(json_bytes_nul),
+		cmocka_unit_test(text_escapes),
+		cmocka_unit_test(text_escape_cut),
+		cmocka_unit_test(random_bytes_safe),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

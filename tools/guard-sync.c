@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: ISC
+/*
+ * portpool-guard's deny set: read from its sources, written into the
+ * pinned map (sync), and the policy merged into the kernel's own list
+ * (sync --kernel).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "guard.h"
+#include "kernlist.h"
+
+#define KERNEL_LIST	"/proc/sys/net/ipv4/ip_local_reserved_ports"
+
+/* "4500,8080-8090" for the ports set in map; "" for none. */
+void format_ranges(const uint64_t *map, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int p = 0; p < 65536; p++) {
+		unsigned int q = p;
+		int n;
+
+		if (!deny_has(map, p))
+			continue;
+		while (q < 65535 && deny_has(map, q + 1))
+			q++;
+		n = p == q ? snprintf(buf + used, size - used, "%s%u",
+				      used ? "," : "", p) :
+			     snprintf(buf + used, size - used, "%s%u-%u",
+				      used ? "," : "", p, q);
+		if (n < 0 || (size_t)n >= size - used)
+			break;	/* sized by the callers for 65,536 ports */
+		used += (size_t)n;
+		p = q;
+	}
+}
+
+int fill(uint64_t *map)
+{
+	int n = deny_set_fill(sources, extra, map);
+
+	if (n < 0)
+		fail("reading the deny set: %s", portpool_error());
+	return n;
+}
+
+/* The union of the policy's reservations and the kernel's list, written
+ * back to the kernel: never removes what the admin put there (see
+ * kernlist.c: written whole, read back, the list as before on any
+ * failure). */
+static int sync_kernel(void)
+{
+	static uint64_t policy[DENY_WORDS];
+	int n;
+
+	n = deny_set_fill(1u << PORTPOOL_SOURCE_POLICY, extra, policy);
+	if (n < 0)
+		return fail("reading the policy: %s", portpool_error());
+	if (n > 0 && kernlist_merge(KERNEL_LIST, policy) < 0)
+		return fail("sync --kernel: %s", portpool_error());
+	return 0;
+}
+
+/* Replace the whole deny set at once: the programs see it at their next
+ * bind.  quiet: from run's loop, where only changes are worth a line. */
+int do_sync(bool quiet)
+{
+	static uint64_t map[DENY_WORDS];
+	static char ranges[RANGES_MAX];
+	__u32 zero = 0;
+	int fd, n, rc;
+
+	fd = pin_get(PIN_DENY);
+	if (fd < 0)
+		return not_loaded();
+	n = fill(map);
+	if (n < 0) {
+		close(fd);
+		return 1;
+	}
+	rc = bpf_map_update_elem(fd, &zero, map, BPF_ANY);
+	close(fd);
+	if (rc < 0)
+		return fail("updating the deny set in %s: %s", pin_dir,
+			    strerror(errno));
+	if (!quiet) {
+		format_ranges(map, ranges, sizeof(ranges));
+		printf("deny set: %d ports%s%s\n", n, n ? ": " : "", ranges);
+	}
+	return 0;
+}
+
+int cmd_sync(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--kernel") != 0)
+		usage();
+	if (argc > 2)
+		usage();
+	if (argc == 2 && sync_kernel())
+		return 1;
+	return do_sync(false);
+}

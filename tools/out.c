@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: ISC
+/*
+ * The tools' output writer: JSON strings and numbers valid for any bytes,
+ * and text that cannot drive a terminal (see out.h).
+ */
+#include <string.h>
+
+#include "out.h"
+
+/*
+ * Length of the valid UTF-8 sequence at s (at most n bytes), or 0:
+ * shortest forms of U+0080..U+10FFFF, no surrogates.  *cp gets the code
+ * point.
+ */
+static size_t utf8_len(const unsigned char *s, size_t n, unsigned *cp)
+{
+	unsigned c = s[0], v;
+	size_t len;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, v = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, v = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, v = c & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) ||
+	    (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
+		return 0;
+	*cp = v;
+	return len;
+}
+
+int utf8_valid(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t left = strlen(str);
+
+	while (left) {
+		unsigned cp;
+		size_t len = *s < 0x80 ? 1 : utf8_len(s, left, &cp);
+
+		if (!len)
+			return 0;
+		s += len;
+		left -= len;
+	}
+	return 1;
+}
+
+/* C1 controls and the Unicode line breaks end a line as \n does. */
+static int is_c1_or_break(unsigned cp)
+{
+	return cp <= 0x9f || cp == 0x2028 || cp == 0x2029;
+}
+
+void json_bytes(FILE *out, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	putc('"', out);
+	while (i < n) {
+		unsigned char c = s[i];
+		unsigned cp;
+		size_t len;
+
+		if (c == '"' || c == '\\') {
+			putc('\\', out);
+			putc(c, out);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(out, "\\u%04x", c);
+			i++;
+		} else if (c < 0x80) {
+			putc(c, out);
+			i++;
+		} else if ((len = utf8_len(s + i, n - i, &cp)) != 0) {
+			if (is_c1_or_break(cp))
+				fprintf(out, "\\u%04x", cp);
+			else
+				fwrite(s + i, 1, len, out);
+			i += len;
+		} else {
+			fputs("\\ufffd", out);
+			i++;
+		}
+	}
+	putc('"', out);
+}
+
+void json_string(FILE *out, const char *s)
+{
+	json_bytes(out, s, strlen(s));
+}
+
+void json_uint(FILE *out, unsigned long long n)
+{
+	fprintf(out, "%llu", n);
+}
+
+void json_int(FILE *out, long long n)
+{
+	fprintf(out, "%lld", n);
+}
+
+/* The escaped form of the piece at s into piece[]; its length in *n and
+ * the bytes of s it stands for as the return. */
+static size_t text_piece(const unsigned char *s, size_t left, char piece[8],
+			 size_t *n)
+{
+	unsigned char c = s[0];
+	unsigned cp;
+	size_t len;
+
+	if (c == '\n' || c == '\t' || c == '\r' || c == '\\' || c == '"') {
+		piece[0] = '\\';
+		piece[1] = c == '\n' ? 'n' : c == '\t' ? 't' :
+			   c == '\r' ? 'r' : (char)c;
+		*n = 2;
+		return 1;
+	}
+	if (c >= 0x20 && c < 0x7f) {
+		piece[0] = (char)c;
+		*n = 1;
+		return 1;
+	}
+	if (c >= 0x80 && (len = utf8_len(s, left, &cp)) != 0 &&
+	    !is_c1_or_break(cp)) {
+		memcpy(piece, s, len);
+		*n = len;
+		return len;
+	}
+	snprintf(piece, 8, "\\x%02x", c);
+	*n = 4;
+	return 1;
+}
+
+void text_string(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t left = strlen(str);
+
+	while (left) {
+		char piece[8];
+		size_t n, take = text_piece(s, left, piece, &n);
+
+		fwrite(piece, 1, n, out);
+		s += take;
+		left -= take;
+	}
+}
+
+const char *text_escape(const char *str, char *buf, size_t size)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t left = strlen(str), used = 0, fit = 0;
+
+	if (!size)
+		return buf;
+	while (left) {
+		char piece[8];
+		size_t n, take = text_piece(s, left, piece, &n);
+
+		/* Whole pieces only: a cut goes back to the last piece that
+		 * leaves room for "...". */
+		if (used + n + 1 > size) {
+			used = fit;
+			if (size >= 4) {
+				memcpy(buf + used, "...", 3);
+				used += 3;
+			}
+			break;
+		}
+		memcpy(buf + used, piece, n);
+		used += n;
+		if (used + 3 + 1 <= size)
+			fit = used;
+		s += take;
+		left -= take;
+	}
+	buf[used] = '\0';
+	return buf;
+}
