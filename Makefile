@@ -414,10 +414,12 @@ dist:
 			--prefix=$(DIST)/ -o $(DIST).tar.gz HEAD && \
 		echo "$(DIST).tar.gz: HEAD $$(git rev-parse --short HEAD)"; \
 	else \
-		tar -czf $(DIST).tar.gz --exclude=./$(B) \
+		mkdir -p $(B) && \
+		tar -czf $(B)/$(DIST).tar.gz --exclude=./$(B) \
 			--exclude=./$(DIST).tar.gz --sort=name --owner=0 \
 			--group=0 --numeric-owner --mode=u+rw,go-w,a+rX \
 			--transform='s,^\.,$(DIST),' . && \
+		mv $(B)/$(DIST).tar.gz $(DIST).tar.gz && \
 		echo "$(DIST).tar.gz: the files of this tree (no git)"; \
 	fi
 
