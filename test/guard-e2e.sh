@@ -52,6 +52,7 @@ CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 [ -n "$CGROOT" ] || skip "needs cgroup v2: no cgroup2 mount in /proc/mounts"
 # A build that fails is a failure; a guard not built for want of its
 # tools is a skip.
+mkdir -p "$TOP/$B" &&
 make -s B="$B" guard >"$TOP/$B/guard-make.log" 2>&1 || {
 	echo "FAIL build: make guard: $(tail -n 1 "$TOP/$B/guard-make.log")"
 	exit 1
