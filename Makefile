@@ -30,7 +30,7 @@ SOVERSION := $(firstword $(subst ., ,$(VERSION)))
 # /etc, not $(prefix)/etc, because the policy is the host's, whoever
 # installed the library; nothing is installed there.  The preload shim
 # is no library to link: it goes to a directory of its own, pkglibdir,
-# and preloadpath, the path its page and the tools' texts name, is where
+# and preloadpath, the path its manual page names, is where
 # it lands (a multiarch package may name it as '/usr/$$LIB/...', which
 # ld.so expands for each architecture).  systemd's unit directory: where
 # pkg-config's systemd.pc says (Debian 12: /lib/systemd/system) when
