@@ -64,6 +64,7 @@ APP
 # shellcheck disable=SC2046
 cc -Wall -Wextra -Werror -o "$tmp/app" "$tmp/app.c" \
 	$(pkg-config --cflags --libs libportpool)
+ran="build and run OK"
 if unshare $ns true 2>/dev/null; then
 	out=$(LD_LIBRARY_PATH="$root$prefix/lib" unshare $ns "$tmp/app")
 	[ "$out" = 16 ] || {
@@ -77,6 +78,7 @@ elif [ "${CI:-}" = true ]; then
 else
 	echo "install: skipped opening a pool with the installed library:" \
 	     "cannot make a namespace (unshare $ns)"
+	ran="build OK, run left out (no namespace)"
 fi
 LD_LIBRARY_PATH="$root$prefix/lib" ldd "$tmp/app" | grep -q "$root$prefix/lib/libportpool.so.1" || {
 	echo "app is not linked against the installed libportpool.so.1" >&2
@@ -158,5 +160,5 @@ if [ -n "$left" ]; then
 	echo "$left" >&2
 	exit 1
 fi
-echo "install: DESTDIR prefix=$prefix, pkg-config build and run OK;" \
+echo "install: DESTDIR prefix=$prefix, pkg-config $ran;" \
      "uninstall left an empty tree"
