@@ -77,7 +77,7 @@ if [ -n "$fetch" ]; then
 fi
 netns
 build
-for tool in python3 socat ss ip pgrep /usr/sbin/dnsmasq; do
+for tool in python3 socat ss ip pgrep gcc make patch /usr/sbin/dnsmasq; do
 	[ -n "$can_run" ] || command -v "$tool" >/dev/null 2>&1 ||
 		can_run="$tool is not installed"
 done
