@@ -2,15 +2,18 @@
 #
 #   make                 the libraries, the tools and the examples, in build/
 #   make demo            run tools/portpool-info on the default pool
-#   make check           every test (installs its Debian packages as root;
-#                        as an ordinary user, in user namespaces)
+#   make check           every test; as root, test/deps.sh first installs
+#                        the Debian packages they use (not in a package
+#                        build, nor with PORTPOOL_CHECK_NO_HOST=1); as an
+#                        ordinary user, in user namespaces
 #   make bench           the benchmarks (root: they use network namespaces)
-#   make install         DESTDIR and the GNU directory names: prefix (or
-#                        PREFIX), exec_prefix, sbindir, libdir, includedir,
-#                        datarootdir, mandir, docdir, ...
+#   make install         DESTDIR and any directory name below given on
+#                        the command line (prefix=/usr, libdir=...)
 #   make uninstall       removes exactly what install put there, then the
 #                        directories it made, if empty
 #   make dist            libportpool-VERSION.tar.gz from git (git archive)
+#   make deb             Debian packages from that tarball and
+#                        distro/debian, in build/deb/ (dpkg-buildpackage)
 
 # The version, in this one place: test/check-version.sh (make check) fails
 # when the header, the symbol map or the pkg-config file say otherwise.
@@ -18,24 +21,37 @@
 VERSION   := 1.0.0
 SOVERSION := $(firstword $(subst ., ,$(VERSION)))
 
-# The GNU names, which dh_auto_install and friends pass; PREFIX is the
-# older spelling of prefix.  sysconfdir is where the library looks for
-# the host policy (portpool.conf and portpool.conf.d): /etc, not
-# $(prefix)/etc, because the policy is the host's, whoever installed the
-# library; nothing is installed there.
+# The directory names, GNU's.  Only what is given on the command line
+# changes them: debhelper's dh_auto_install passes DESTDIR alone to a
+# plain Makefile, so a package's debian/rules passes the others itself
+# (distro/debian/rules: prefix=/usr, libdir with the multiarch triplet).
+# PREFIX is the older spelling of prefix.  sysconfdir is where the
+# library looks for the host policy (portpool.conf and portpool.conf.d):
+# /etc, not $(prefix)/etc, because the policy is the host's, whoever
+# installed the library; nothing is installed there.  The preload shim
+# is no library to link: it goes to a directory of its own, pkglibdir,
+# and preloadpath, the path its manual page names, is where
+# it lands (a multiarch package may name it as '/usr/$$LIB/...', which
+# ld.so expands for each architecture).  systemd's unit directory: where
+# pkg-config's systemd.pc says (Debian 12: /lib/systemd/system) when
+# installing into systemd's own prefix, else $(prefix)/lib/systemd/system.
 PREFIX      ?= /usr/local
 prefix      ?= $(PREFIX)
 exec_prefix ?= $(prefix)
 bindir      ?= $(exec_prefix)/bin
 sbindir     ?= $(exec_prefix)/sbin
 libdir      ?= $(exec_prefix)/lib
+pkglibdir   ?= $(libdir)/portpool
+preloadpath ?= $(pkglibdir)/libportpool-preload.so
 includedir  ?= $(prefix)/include
 datarootdir ?= $(prefix)/share
 datadir     ?= $(datarootdir)
 mandir      ?= $(datarootdir)/man
 docdir      ?= $(datarootdir)/doc/libportpool
 sysconfdir  ?= /etc
-systemdunitdir ?= $(prefix)/lib/systemd/system
+systemdunitdir ?= $(if $(filter $(prefix),$(call systemd_pc,prefix)),$(call \
+	systemd_pc,systemdsystemunitdir),$(prefix)/lib/systemd/system)
+systemd_pc = $(shell pkg-config --variable=$(1) systemd 2>/dev/null)
 pkgconfigdir ?= $(libdir)/pkgconfig
 PROJECT_URL ?= https://example.org/libportpool
 
@@ -87,18 +103,37 @@ $(B)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
 
-# The tools' one output writer (JSON and terminal-safe text), linked
-# into each tool and into its test.
-$(B)/tools/out.o: tools/out.c tools/out.h
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+# The tools link the shared library, as a distribution wants them (one
+# library to patch); TOOLS_STATIC=1 links libportpool.a into them instead.
+# Each tool NAME is linked twice, from the same objects: $(B)/tools/NAME,
+# with the RUNPATH $ORIGIN/.. that finds $(B)/libportpool.so.1, runs from
+# the build tree (make demo, the tests); $(B)/tools/inst/NAME, with no
+# RUNPATH, is the copy make install installs, which finds the library
+# where ld.so looks.  tool_link OUT, OBJECTS...: the two links' recipe.
+ifeq ($(TOOLS_STATIC),1)
+TOOL_LIB  := $(STATIC)
+TOOL_LINK  = $(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $(1) $(2) $(STATIC) $(3) -lm
+else
+TOOL_LIB  := $(SHARED)
+TOOL_LINK  = $(CC) $(CFLAGS_ALL) -L$(B) $(LDFLAGS) -o $(1) $(2) -lportpool \
+	$(3) -lm
+TOOL_RPATH := -Wl,-rpath,'$$ORIGIN/..'
+endif
+tool_link = $(call TOOL_LINK,$(1),$(2) $(TOOL_RPATH),$(3)) && \
+	mkdir -p $(B)/tools/inst && \
+	$(call TOOL_LINK,$(B)/tools/inst/$(notdir $(1)),$(2),$(3))
 
 # portpool-info is tools/portpool-info.c and its tools/info-*.c parts.
-$(B)/tools/portpool-info: tools/portpool-info.c $(wildcard tools/info-*.c) \
-		tools/info.h $(B)/tools/out.o $(STATIC)
+INFO_SRC := tools/portpool-info.c $(wildcard tools/info-*.c)
+$(B)/tools/%.o: tools/%.c tools/*.h include/portpool.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ \
-		$(filter %.c %.o,$^) $(STATIC) -lm
+	$(CC) $(CPPFLAGS_ALL) -I$(B)/tools $(CFLAGS_ALL) -c -o $@ $<
+
+# out.c is the tools' one output writer (JSON and terminal-safe text),
+# linked into each tool and into its test.
+$(B)/tools/portpool-info: $(INFO_SRC:tools/%.c=$(B)/tools/%.o) \
+		$(B)/tools/out.o $(TOOL_LIB)
+	$(call tool_link,$@,$(filter %.o,$^))
 TOOLS += portpool-info
 
 $(TEST_UTIL): test/util.c test/util.h include/portpool.h
@@ -254,21 +289,38 @@ abi-check: abi-lib
 		     "$(ABI_DUMP) (abidiff exit $$rc)" >&2; exit 1; fi; \
 	echo "abi-check: $(ABI_LIB) keeps the ABI of $(ABI_DUMP)"
 
-# The packages the tests use, installed when missing (see test/deps.sh).
-# As an ordinary user it names what is missing in one line (exit 77), and
-# check leaves out the checks that need it: have = y if root (check-deps
-# runs first and installs) or if the test command succeeds.
+# make check runs in two steps.  check-deps first: test/deps.sh installs
+# the packages the tests use, when missing, as root; as an ordinary user,
+# in a package build or with PORTPOOL_CHECK_NO_HOST=1 it installs nothing
+# and names what is missing in one line (exit 77).  Then a second make,
+# which reads this file afresh and so sees what check-deps installed (the
+# guard is built when clang, libbpf and bpftool are there), builds and
+# runs check-run: the checks whose packages are present (have).
+#
+# A package build (dpkg-buildpackage sets DEB_BUILD_ARCH) or
+# PORTPOOL_CHECK_NO_HOST=1 touches nothing outside the tree, even as
+# root: no apt-get, no policy-rc.d, no BPF on the host's cgroups, no
+# network.  A check that would need that exits 77 with one line saying
+# why, and test/run.sh counts it apart, as "need root" is counted.
+ifneq ($(DEB_BUILD_ARCH),)
+PORTPOOL_CHECK_NO_HOST ?= 1
+endif
+export PORTPOOL_CHECK_NO_HOST
+
+check: check-deps
+	@$(MAKE) --no-print-directory check-run
+
 check-deps:
 	@sh test/deps.sh || [ $$? -eq 77 ]
 
-have = $(shell [ "$$(id -u)" = 0 ] || $(1) >/dev/null 2>&1 && echo y)
-CHECK_TESTS := $(if $(call have,test -f /usr/include/cmocka.h),$(TESTS))
-CHECK_MAN := $(if $(call have,command -v mandoc),\
+have = $(shell $(1) >/dev/null 2>&1 && echo y)
+CHECK_TESTS = $(if $(call have,test -f /usr/include/cmocka.h),$(TESTS))
+CHECK_MAN = $(if $(call have,command -v mandoc),\
 	"sh test/check-man.sh $(SHARED) $(MAN_PAGES)")
-CHECK_INSTALL := $(if $(call have,command -v pkg-config),\
-	"sh test/check-install.sh")
+CHECK_INSTALL = $(if $(call have,command -v pkg-config),\
+	"sh test/check-install.sh $(B)")
 
-check: check-deps all $(CHECK_TESTS) $(FUZZ_REPLAY) $(B)/libportpool.pc
+check-run: all $(CHECK_TESTS) $(FUZZ_REPLAY) $(B)/libportpool.pc
 	@PATH="$$PATH:/usr/sbin:/sbin" sh test/run.sh $(CHECK_TESTS) \
 		$(FUZZ_CHECKS) $(CHECK_MAN) \
 		"sh test/check-version.sh $(VERSION) $(SHARED) \
@@ -300,6 +352,7 @@ man_aliases = for page in $(MAN_PAGES); do \
 INSTALL_DIRS = $(libdir) $(includedir) $(pkgconfigdir) \
 	$(sort $(foreach p,$(MAN_PAGES),$(mandir)/man$(subst .,,$(suffix $(p))))) \
 	$(if $(TOOLS),$(sbindir)) $(if $(DOC_EXAMPLES),$(docdir)/examples) \
+	$(pkglibdir) \
 	$(if $(filter portpool-guard,$(TOOLS)),$(systemdunitdir))
 INSTALLED_DIRS = $(B)/installed-dirs
 
@@ -318,14 +371,17 @@ install: all $(B)/libportpool.pc
 	install -m 644 $(STATIC) $(DESTDIR)$(libdir)/
 	install -m 644 $(B)/libportpool.pc $(DESTDIR)$(pkgconfigdir)/
 	for page in $(MAN_PAGES); do \
-		install -m 644 $$page $(DESTDIR)$(mandir)/man$${page##*.}/; done
+		sed 's|/usr/local/lib/portpool/libportpool-preload\.so|$(preloadpath)|g' \
+			$$page >$(DESTDIR)$(mandir)/man$${page##*.}/$${page##*/} && \
+		chmod 644 $(DESTDIR)$(mandir)/man$${page##*.}/$${page##*/} || \
+		exit 1; done
 	$(man_aliases) | while read sec page alias; do \
 		ln -sf $$page $(DESTDIR)$(mandir)/man$$sec/$$alias; done
-	$(if $(TOOLS),install -m 755 $(TOOLS:%=$(B)/tools/%) \
+	$(if $(TOOLS),install -m 755 $(TOOLS:%=$(B)/tools/inst/%) \
 		$(DESTDIR)$(sbindir)/)
 	$(if $(DOC_EXAMPLES),install -m 644 $(DOC_EXAMPLES) \
 		$(DESTDIR)$(docdir)/examples/)
-	install -m 755 $(PRELOAD) $(DESTDIR)$(libdir)/
+	install -m 644 $(PRELOAD) $(DESTDIR)$(pkglibdir)/
 	$(if $(filter portpool-guard,$(TOOLS)),sed \
 		's|/usr/local/sbin|$(sbindir)|' tools/portpool-guard.service \
 		>$(DESTDIR)$(systemdunitdir)/portpool-guard.service && \
@@ -337,7 +393,7 @@ uninstall:
 		$(DESTDIR)$(libdir)/$(SONAME) $(DESTDIR)$(libdir)/libportpool.so \
 		$(DESTDIR)$(libdir)/libportpool.a \
 		$(DESTDIR)$(pkgconfigdir)/libportpool.pc \
-		$(DESTDIR)$(libdir)/libportpool-preload.so \
+		$(DESTDIR)$(pkglibdir)/libportpool-preload.so \
 		$(DESTDIR)$(systemdunitdir)/portpool-guard.service
 	for page in $(MAN_PAGES); do \
 		rm -f $(DESTDIR)$(mandir)/man$${page##*.}/$${page##*/}; done
@@ -355,11 +411,42 @@ uninstall:
 		mv $(INSTALLED_DIRS).kept $(INSTALLED_DIRS); \
 		[ -s $(INSTALLED_DIRS) ] || rm -f $(INSTALLED_DIRS); }
 
-# The release tarball: what git has committed at HEAD, in one directory.
+# The release tarball: what git has committed at HEAD, in one directory;
+# outside a git checkout (an unpacked tarball), the files of the tree,
+# less $(B) and the tarball itself.  Files 0644, directories 0755.
 DIST := libportpool-$(VERSION)
 dist:
-	git -c tar.umask=0022 archive --format=tar.gz --prefix=$(DIST)/ -o $(DIST).tar.gz HEAD
-	@echo "$(DIST).tar.gz: HEAD $$(git rev-parse --short HEAD)"
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git -c tar.umask=0022 archive --format=tar.gz \
+			--prefix=$(DIST)/ -o $(DIST).tar.gz HEAD && \
+		echo "$(DIST).tar.gz: HEAD $$(git rev-parse --short HEAD)"; \
+	else \
+		mkdir -p $(B) && \
+		tar -czf $(B)/$(DIST).tar.gz --exclude=./$(B) \
+			--exclude=./$(DIST).tar.gz --sort=name --owner=0 \
+			--group=0 --numeric-owner --mode=u+rw,go-w,a+rX \
+			--transform='s,^\.,$(DIST),' . && \
+		mv $(B)/$(DIST).tar.gz $(DIST).tar.gz && \
+		echo "$(DIST).tar.gz: the files of this tree (no git)"; \
+	fi
+
+# Debian packages, built as a build daemon would: the make dist tarball
+# unpacked in $(B)/deb/ (and beside it as the .orig.tar.gz), the tarball's
+# distro/debian copied in as its debian/, then dpkg-buildpackage -us -uc
+# -b as the user running make (Rules-Requires-Root: no), whose make check
+# runs without network and touches nothing outside the tree.  The .debs
+# land in $(B)/deb/.  The Build-Depends must be installed first: as root,
+# sh test/deps.sh deb (dpkg-buildpackage names any that are missing).
+DEB_DIR := $(B)/deb
+deb: dist
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)
+	cp $(DIST).tar.gz $(DEB_DIR)/libportpool_$(VERSION).orig.tar.gz
+	tar -xzf $(DIST).tar.gz -C $(DEB_DIR)
+	cp -R $(DEB_DIR)/$(DIST)/distro/debian $(DEB_DIR)/$(DIST)/debian
+	cd $(DEB_DIR)/$(DIST) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf $(B)
@@ -367,7 +454,8 @@ clean:
 # Every tool's rules have added its name to TOOLS by now.
 all: $(TOOLS:%=$(B)/tools/%)
 
-.PHONY: all bench demo check check-deps install uninstall clean dist \
+.PHONY: all bench demo check check-deps check-run deb install uninstall \
+	clean dist \
 	test-programs check-asan check-valgrind check-tsan lint \
 	abi-lib abi-dump abi-check \
 	$(B)/libportpool.pc
@@ -425,21 +513,29 @@ $(B)/tools/portpool-guard.skel.h: $(B)/tools/portpool-guard.bpf.o
 # (lib/internal.h), so that one reader takes each file whole.
 DENY_OBJ := $(B)/tools/denyset.o $(B)/tools/kernlist.o $(B)/tools/denygen.o
 
-$(B)/tools/denyset.o $(B)/tools/kernlist.o $(B)/tools/denygen.o: \
-		$(B)/tools/%.o: tools/%.c tools/denyset.h tools/kernlist.h \
+$(DENY_OBJ): $(B)/tools/%.o: tools/%.c tools/denyset.h tools/kernlist.h \
 		tools/denygen.h include/portpool.h lib/internal.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Ilib $(CFLAGS_ALL) -c -o $@ $<
 
 # portpool-guard is tools/portpool-guard.c and its tools/guard-*.c parts.
-$(GUARD): tools/portpool-guard.c $(wildcard tools/guard-*.c) tools/guard.h \
-		$(B)/tools/portpool-guard.skel.h $(DENY_OBJ) \
-		$(B)/tools/out.o tools/denyset.h tools/kernlist.h $(STATIC)
-	$(CC) $(CPPFLAGS_ALL) -I$(B)/tools $(CFLAGS_ALL) $(LDFLAGS) -o $@ \
-		$(filter %.c %.o,$^) $(STATIC) -lbpf -lm
+# It carries libportpool.a whatever TOOLS_STATIC says: its deny set reads
+# the host through the library's internal readers (DENY_OBJ), which the
+# shared library does not export.  Its one copy serves the build tree
+# and make install alike.
+GUARD_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,tools/portpool-guard.c \
+	$(wildcard tools/guard-*.c))
+$(GUARD_OBJ): $(B)/tools/portpool-guard.skel.h
 
-# The shim exports bind() and nothing else: the library inside it stays
-# out of the way of a program that links libportpool itself.
+$(GUARD): $(GUARD_OBJ) $(DENY_OBJ) $(B)/tools/out.o $(STATIC)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC) \
+		-lbpf -lm
+	mkdir -p $(B)/tools/inst && cp $@ $(B)/tools/inst/
+
+# The shim exports bind() and nothing else, and carries libportpool.a
+# inside it: preloaded into any program, it adds no libportpool.so.1 to
+# that program's link map, so it cannot clash with a program that links
+# another libportpool itself, and it is one file to preload.
 $(PRELOAD): tools/portpool-preload.c tools/preload.map $(DENY_OBJ) \
 		$(STATIC)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -shared -Wl,-z,defs \

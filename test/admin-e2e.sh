@@ -16,7 +16,7 @@
 #      without the lines, some do (the negative control).
 # One line per scenario, then "admin-e2e: N passed, M failed"; exit 1 on
 # a failure.  A scenario that cannot run is a SKIP, or a FAIL when
-# CI=true.
+# CI=true; a build that fails is a FAIL of every scenario.
 #
 # Usage: sh test/admin-e2e.sh   (from anywhere; B=dir picks the build dir)
 

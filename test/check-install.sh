@@ -3,16 +3,32 @@
 # outside the tree with pkg-config alone, run it against the installed
 # shared library, then check that uninstall leaves the DESTDIR tree empty:
 # no file, no link, no directory.  As an ordinary user the program runs
-# in a user + network namespace (unshare -rn), as root in unshare -n.
+# in a user + network namespace (unshare -rn), as root in unshare -n;
+# where none can be made (no user namespaces), that run is left out with
+# one line saying why, and the rest is checked (under CI=true it fails).
+# The make it runs does not depend on the make that runs it: MAKEFLAGS
+# and MAKELEVEL are dropped, the build directory is the argument.
+# usage: check-install.sh [BUILD-DIR]
 set -eu
 top=$(pwd)
+B=${1:-build}
+unset MAKEFLAGS MFLAGS MAKELEVEL
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prefix=/usr
 root=$tmp/root
 ns=-n
 [ "$(id -u)" = 0 ] || ns=-rn
-make -s -C "$top" install DESTDIR="$root" prefix=$prefix >/dev/null
+mk() {	# the make of this check, whatever pkg-config is told below
+	env -u PKG_CONFIG_PATH -u PKG_CONFIG_SYSROOT_DIR \
+		make -s --no-print-directory -C "$top" "B=$B" prefix=$prefix "$@"
+}
+mk install DESTDIR="$root" >/dev/null
+vars=$(mk -f Makefile -f - print-vars <<'MK'
+print-vars: ; @echo $(systemdunitdir) $(TOOLS)
+MK
+)
+unitdir=${vars%% *} tools=${vars#* }
 [ -d "$root$prefix/lib" ] && [ ! -e "$root/usr/local" ] || {
 	echo "install with prefix=$prefix did not install under $root$prefix" >&2
 	exit 1
@@ -48,8 +64,22 @@ APP
 # shellcheck disable=SC2046
 cc -Wall -Wextra -Werror -o "$tmp/app" "$tmp/app.c" \
 	$(pkg-config --cflags --libs libportpool)
-out=$(LD_LIBRARY_PATH="$root$prefix/lib" unshare $ns "$tmp/app")
-[ "$out" = 16 ] || { echo "installed library: app printed '$out'" >&2; exit 1; }
+ran="build and run OK"
+if unshare $ns true 2>/dev/null; then
+	out=$(LD_LIBRARY_PATH="$root$prefix/lib" unshare $ns "$tmp/app")
+	[ "$out" = 16 ] || {
+		echo "installed library: app printed '$out'" >&2
+		exit 1
+	}
+elif [ "${CI:-}" = true ]; then
+	echo "install: cannot make a namespace (unshare $ns) to open a pool" \
+	     "in, under CI=true" >&2
+	exit 1
+else
+	echo "install: skipped opening a pool with the installed library:" \
+	     "cannot make a namespace (unshare $ns)"
+	ran="build OK, run left out (no namespace)"
+fi
 LD_LIBRARY_PATH="$root$prefix/lib" ldd "$tmp/app" | grep -q "$root$prefix/lib/libportpool.so.1" || {
 	echo "app is not linked against the installed libportpool.so.1" >&2
 	exit 1
@@ -68,25 +98,49 @@ for page in "$top"/man/*.[358]; do
 		exit 1
 	}
 done
-tools=$(make -s -C "$top" -f Makefile -f - print-tools <<'MK'
-print-tools: ; @echo $(TOOLS)
-MK
-)
+# Every tool, linked to the installed libportpool.so.1 and searching no
+# build tree (no RUNPATH): portpool-info answers from the installed copy.
 for tool in $tools; do
 	[ -x "$root$prefix/sbin/$tool" ] || {
 		echo "tool $tool not installed in $prefix/sbin" >&2
 		exit 1
 	}
+	if readelf -d "$root$prefix/sbin/$tool" | grep -q 'R.*PATH'; then
+		echo "installed $tool has an RPATH or RUNPATH:" \
+		     "$(readelf -d "$root$prefix/sbin/$tool" | grep 'R.*PATH')" >&2
+		exit 1
+	fi
 done
-# The preload shim beside the library; the guard's unit with the guard,
-# naming where the guard was installed.
-[ -x "$root$prefix/lib/libportpool-preload.so" ] || {
-	echo "libportpool-preload.so not installed in $prefix/lib" >&2
+case " $tools " in
+*" portpool-info "*)
+	LD_LIBRARY_PATH="$root$prefix/lib" ldd "$root$prefix/sbin/portpool-info" |
+		grep -q "$root$prefix/lib/libportpool.so.1" || {
+		echo "installed portpool-info does not use the installed" \
+		     "libportpool.so.1" >&2
+		exit 1
+	}
+	LD_LIBRARY_PATH="$root$prefix/lib" "$root$prefix/sbin/portpool-info" \
+		--max-user-port 5000 --port 4500 >"$tmp/info" 2>&1 &&
+	grep -q '^port 4500 is never bound' "$tmp/info" || {
+		echo "installed portpool-info --port 4500: $(tail -n 1 "$tmp/info")" >&2
+		exit 1
+	} ;;
+esac
+# The preload shim in its own directory, and its page naming it there;
+# the guard's unit with the guard, naming where the guard was installed.
+shim=$prefix/lib/portpool/libportpool-preload.so
+[ -f "$root$shim" ] || {
+	echo "libportpool-preload.so not installed as $shim" >&2
+	exit 1
+}
+page=$root$prefix/share/man/man8/libportpool-preload.8
+grep -q "^LD_PRELOAD='$shim' " "$page" || {
+	echo "the installed libportpool-preload(8) does not name $shim" >&2
 	exit 1
 }
 case " $tools " in
 *" portpool-guard "*)
-	unit=$root$prefix/lib/systemd/system/portpool-guard.service
+	unit=$root$unitdir/portpool-guard.service
 	grep -q "^ExecStart=$prefix/sbin/portpool-guard" "$unit" || {
 		echo "portpool-guard.service not installed, or not naming" \
 		     "$prefix/sbin/portpool-guard" >&2
@@ -99,12 +153,12 @@ if [ -f "$top/examples/portpool.conf" ]; then
 		exit 1
 	}
 fi
-make -s -C "$top" uninstall DESTDIR="$root" prefix=$prefix >/dev/null
+mk uninstall DESTDIR="$root" >/dev/null
 left=$(find "$root" -mindepth 0 2>/dev/null || :)
 if [ -n "$left" ]; then
 	echo "uninstall left behind:" >&2
 	echo "$left" >&2
 	exit 1
 fi
-echo "install: DESTDIR prefix=$prefix, pkg-config build and run OK;" \
+echo "install: DESTDIR prefix=$prefix, pkg-config $ran;" \
      "uninstall left an empty tree"

@@ -1,14 +1,19 @@
 #!/bin/sh
 # Install what the checks use, when it is missing, from Debian.  As root it
-# runs apt-get.  As an ordinary user it never does: it names the missing
-# packages in one line and exits 77 (the checks that need them skip), or 1
-# under CI=true, where a skip is a failure.
+# runs apt-get.  As an ordinary user it never does, nor in a package build
+# (DEB_BUILD_ARCH set) or with PORTPOOL_CHECK_NO_HOST=1, even as root: it
+# names the missing packages in one line and exits 77 (the checks that
+# need them skip), or 1 under CI=true, where a skip is a failure.
 #   deps.sh [GROUP...]   make check's packages, and those of each GROUP:
 #     hardening   clang and its sanitizer runtimes, valgrind, cppcheck,
 #                 clang-tidy (CI's hardening runs)
-#     daemons     the real resolvers and tools the end-to-end tests drive
+#     daemons     the real resolvers and tools the end-to-end tests drive,
+#                 and systemd's systemd-analyze (admin-e2e verifies the
+#                 emitted SocketBindDeny= lines with it)
 #     guard       clang, libbpf and bpftool, to build portpool-guard;
 #                 systemd-analyze, to verify the drop-ins it writes
+#     deb         dpkg-dev, debhelper and lintian for make deb; with guard
+#                 and daemons, every Build-Depends of distro/debian
 #     abi         libabigail's abidw and abidiff
 #     dnsmasq-build what contrib/dnsmasq/build.sh needs to fetch, patch
 #                 and build Debian's dnsmasq source
@@ -29,7 +34,11 @@ need() {	# need PACKAGE TEST...
 need libcmocka-dev test -f /usr/include/cmocka.h
 need pkg-config command -v pkg-config
 need mandoc command -v mandoc
-for group in "$@"; do
+groups=$*
+case " $groups " in
+*" deb "*) groups="$groups guard daemons" ;;
+esac
+for group in $groups; do
 	case $group in
 	hardening)
 		need clang command -v clang
@@ -47,6 +56,8 @@ for group in "$@"; do
 		need socat command -v socat
 		need tcpdump command -v tcpdump
 		need iproute2 command -v ss
+		need procps command -v pgrep
+		need systemd command -v systemd-analyze
 		need python3 command -v python3 ;;
 	guard)
 		need clang command -v clang
@@ -62,16 +73,28 @@ for group in "$@"; do
 		need dpkg-dev command -v dpkg-source
 		need patch command -v patch
 		need xz-utils command -v xz ;;
+	deb)
+		need dpkg-dev command -v dpkg-buildpackage
+		need debhelper command -v dh
+		need lintian command -v lintian ;;
 	*)
 		echo "deps.sh: unknown group \"$group\": known are hardening," \
-		     "daemons, guard, abi, dnsmasq-build" >&2
+		     "daemons, guard, abi, dnsmasq-build, deb" >&2
 		exit 2 ;;
 	esac
 done
 [ -n "$missing" ] || exit 0
 cmd="apt-get install -y --no-install-recommends$missing"
+why=
 if [ "$(id -u)" != 0 ]; then
-	echo "deps.sh: not root, skipping what needs these packages:$missing" \
+	why="not root"
+elif [ -n "${DEB_BUILD_ARCH:-}" ]; then
+	why="a package build (DEB_BUILD_ARCH) installs nothing"
+elif [ "${PORTPOOL_CHECK_NO_HOST:-}" = 1 ]; then
+	why="PORTPOOL_CHECK_NO_HOST=1 installs nothing"
+fi
+if [ -n "$why" ]; then
+	echo "deps.sh: $why, skipping what needs these packages:$missing" \
 	     "(as root: $cmd)" >&2
 	[ "${CI:-}" = true ] && exit 1
 	exit 77

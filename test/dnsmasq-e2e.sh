@@ -23,9 +23,15 @@
 #      pools do not serve: 1000 queries, none from 4495, 4500 or 4505.
 #
 # What needs what: the build (contrib/dnsmasq/build.sh, cached in
-# $B/dnsmasq, so only the first run fetches the source) needs the network
-# to Debian's archive, gcc, make, dpkg-dev and patch; the missing ones
-# are installed by test/deps.sh dnsmasq-build daemons, as root.  The
+# $B/dnsmasq) needs gcc, make, dpkg-dev and patch, installed by
+# test/deps.sh dnsmasq-build daemons as root, and dnsmasq's source.  Only
+# root fetches it (apt-get source, through the network to Debian's
+# archive), and never in a package build (DEB_BUILD_ARCH) or with
+# PORTPOOL_CHECK_NO_HOST=1; otherwise the source must be there already:
+# in the cache $B/dnsmasq/src from an earlier run, or an unpacked
+# dnsmasq 2.90 source named by DNSMASQ_SOURCE=DIR.  Without it the whole
+# script is counted apart (one line saying why, exit 77), as test/run.sh
+# counts what needs root; a build that fails is a FAIL.  The
 # scenarios need a network namespace with its own sysctls: as root
 # `unshare -n`; as another user `unshare -rn` (a user namespace too),
 # which works where unprivileged user namespaces are allowed (dnsmasq
@@ -45,19 +51,40 @@ OUT=$ROOT/$B/dnsmasq
 e2e_tmp dnsmasq
 chmod 755 "$TMP"
 
+# Who may fetch: root, outside a package build.
+fetch=
+if [ "$(id -u)" != 0 ]; then
+	nofetch="needs root: only root fetches dnsmasq's source (apt-get"
+	nofetch="$nofetch source); or name an unpacked one: DNSMASQ_SOURCE=DIR"
+elif [ -n "${DEB_BUILD_ARCH:-}" ] ||
+     [ "${PORTPOOL_CHECK_NO_HOST:-}" = 1 ]; then
+	nofetch="left out: a package build or PORTPOOL_CHECK_NO_HOST=1 fetches"
+	nofetch="$nofetch nothing, and dnsmasq's source is not in $OUT/src"
+	nofetch="$nofetch (DNSMASQ_SOURCE=DIR names an unpacked one)"
+else
+	fetch=1
+fi
+if [ -z "$fetch" ] && [ -z "${DNSMASQ_SOURCE:-}" ] &&
+   [ ! -f "$OUT/src/dnsmasq-2.90/debian/changelog" ]; then
+	echo "$nofetch"
+	exit 77
+fi
+
 can_run=
-if [ "$(id -u)" = 0 ]; then
+if [ -n "$fetch" ]; then
 	sh test/deps.sh dnsmasq-build daemons >"$TMP/deps.log" 2>&1 ||
 		can_run="test/deps.sh: $(tail -n 1 "$TMP/deps.log")"
 fi
 netns
-for tool in python3 socat ss ip /usr/sbin/dnsmasq; do
+build
+for tool in python3 socat ss ip pgrep gcc make patch /usr/sbin/dnsmasq; do
 	[ -n "$can_run" ] || command -v "$tool" >/dev/null 2>&1 ||
 		can_run="$tool is not installed"
 done
-if [ -z "$can_run" ] &&
+# A build that fails is a failure, not a skip.
+if [ -z "$can_run$broken" ] &&
    ! sh contrib/dnsmasq/build.sh "$OUT" >"$TMP/build.log" 2>&1; then
-	can_run="contrib/dnsmasq/build.sh: $(tail -n 1 "$TMP/build.log")"
+	broken="contrib/dnsmasq/build.sh: $(tail -n 1 "$TMP/build.log")"
 fi
 
 # Shared by the scenario scripts (sourced inside the namespace): the

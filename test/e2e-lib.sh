@@ -10,6 +10,7 @@
 passed=0
 failed=0
 pids=
+broken=
 
 # result PASS|FAIL|SKIP NAME REASON...: one line, counted.  A skip is a
 # failure under CI=true.  E2E_SEP (default ":") follows the name.
@@ -65,11 +66,12 @@ netns() {
 	fi
 }
 
-# build: make all in $B, unless something already stopped the run.
+# build: make all in $B.  A build that fails is a failure of every
+# scenario, never a skip, whatever else stopped the run: broken says why,
+# and scenario reports FAIL.
 build() {
-	[ -z "$can_run" ] || return 0
 	make -s "B=$B" all >"$TMP/make.log" 2>&1 ||
-		can_run="make failed: $(tail -n 1 "$TMP/make.log")"
+		broken="make failed: $(tail -n 1 "$TMP/make.log")"
 }
 
 # scenario NAME SCRIPT LIMIT NEED ARGS...: run SCRIPT in a fresh network
@@ -79,6 +81,10 @@ build() {
 scenario() {
 	name=$1 script=$2 limit=$3 need=$4
 	shift 4
+	if [ -n "${broken:-}" ]; then
+		result FAIL "$name" "$broken"
+		return
+	fi
 	if [ -n "$can_run" ]; then
 		result SKIP "$name" "$can_run"
 		return

@@ -16,7 +16,8 @@
 # it names the missing packages in one line, and the scenarios that need
 # them skip.  One line per scenario, then "e2e: N passed, M failed"; exit 1
 # on a failure.
-# A scenario that cannot run is a SKIP, or a FAIL when CI=true.
+# A scenario that cannot run is a SKIP, or a FAIL when CI=true; a build
+# that fails (make, the initgroups shim) is a FAIL of every scenario.
 #
 # Usage: sh test/e2e.sh        (from anywhere; B=dir picks the build dir)
 
@@ -47,7 +48,7 @@ if [ -z "$can_run" ] && [ "$(id -u)" != 0 ]; then
 		2>"$TMP/nogroups.log"; then
 		PP_PRELOAD=$TMP/nogroups.so
 	else
-		can_run="cannot build the initgroups shim for tcpdump: $(
+		broken="cannot build the initgroups shim for tcpdump: $(
 			tail -n 1 "$TMP/nogroups.log")"
 	fi
 fi

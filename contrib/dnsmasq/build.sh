@@ -15,6 +15,11 @@
 # are applied again only when they changed, and dnsmasq's own make
 # rebuilds what is out of date.
 #
+# DNSMASQ_SOURCE=DIR names an unpacked dnsmasq 2.90 source (what
+# `apt-get source dnsmasq` or `dpkg-source -x` unpacked, with its debian/
+# directory) to use instead: then nothing is fetched, and the private apt
+# configuration is not made.
+#
 # The library: by default the one built in this tree (make, then a
 # generated libportpool.pc naming its build directory, B=build); with
 # LIBPORTPOOL=installed, the one pkg-config finds.
@@ -85,68 +90,82 @@ host_sources() {
 	done
 }
 
-step "private apt configuration in $OUT/apt"
-APT=$OUT/apt
-mkdir -p "$APT/sources.list.d" "$APT/lists/partial" \
-	"$APT/cache/archives/partial" "$APT/conf.d" ||
-	fail "cannot make $APT"
-host_sources | awk '
-	function flush() {
-		if (uris != "" && bookworm) {
-			print "Types: deb-src"
-			print "URIs: " uris
-			print "Suites: " suites
-			print "Components: " comps
-			if (signed != "") print "Signed-By: " signed
-			print ""
-		}
-		uris = suites = comps = signed = ""; bookworm = 0
+if [ -n "${DNSMASQ_SOURCE:-}" ]; then
+	SRC=$(cd "$DNSMASQ_SOURCE" && pwd) || {
+		echo "build.sh: DNSMASQ_SOURCE=$DNSMASQ_SOURCE: no such directory" >&2
+		exit 2
 	}
-	/^[ \t]*#/ { next }
-	/^[ \t]*$/ { flush(); next }
-	{
-		key = $1; sub(/:$/, "", key); $1 = ""; sub(/^ +/, "")
-		if (key == "URIs") uris = $0
-		else if (key == "Suites") {
-			suites = $0; bookworm = ($0 ~ /(^| )bookworm/)
-		} else if (key == "Components") comps = $0
-		else if (key == "Signed-By") signed = $0
+	[ -f "$SRC/debian/changelog" ] || {
+		echo "build.sh: DNSMASQ_SOURCE=$SRC has no debian/changelog:" \
+		     "not an unpacked dnsmasq source" >&2
+		exit 2
 	}
-	END { flush() }' >"$APT/sources.list.d/host-src.sources.new" ||
-	fail "cannot write $APT/sources.list.d"
-[ -s "$APT/sources.list.d/host-src.sources.new" ] ||
-	fail "the host's apt sources have no bookworm entry to take a deb-src from"
-mv "$APT/sources.list.d/host-src.sources.new" \
-	"$APT/sources.list.d/host-src.sources" || fail "cannot write $APT"
+fi
 
-# The host's own settings that decide whether its mirror can be read at
-# all (an archive snapshot's Release files are past their Valid-Until;
-# a proxy), carried over; the host's apt.conf.d is not read, so none of
-# its update hooks runs.
-conf_value() {
-	apt-config dump 2>/dev/null |
-		sed -n "s|^$1 \"\\(.*\\)\";\$|\\1|p" | tail -n 1
-}
-{
-	echo "Dir::Etc::main \"/dev/null\";"
-	echo "Dir::Etc::parts \"$APT/conf.d\";"
-	echo "Dir::Etc::sourcelist \"/dev/null\";"
-	echo "Dir::Etc::sourceparts \"$APT/sources.list.d\";"
-	echo "Dir::State::lists \"$APT/lists\";"
-	echo "Dir::State::status \"/dev/null\";"
-	echo "Dir::Cache \"$APT/cache\";"
-	echo "Dir::Cache::archives \"$APT/cache/archives\";"
-	echo "APT::Sandbox::User \"root\";"
-	for key in Acquire::Check-Valid-Until Acquire::Check-Date \
-		   Acquire::http::Proxy Acquire::https::Proxy; do
-		v=$(conf_value "$key")
-		[ -z "$v" ] || echo "$key \"$v\";"
-	done
-} >"$APT/apt.conf" || fail "cannot write $APT/apt.conf"
+if [ -z "${DNSMASQ_SOURCE:-}" ]; then
+	step "private apt configuration in $OUT/apt"
+	APT=$OUT/apt
+	mkdir -p "$APT/sources.list.d" "$APT/lists/partial" \
+		"$APT/cache/archives/partial" "$APT/conf.d" ||
+		fail "cannot make $APT"
+	host_sources | awk '
+		function flush() {
+			if (uris != "" && bookworm) {
+				print "Types: deb-src"
+				print "URIs: " uris
+				print "Suites: " suites
+				print "Components: " comps
+				if (signed != "") print "Signed-By: " signed
+				print ""
+			}
+			uris = suites = comps = signed = ""; bookworm = 0
+		}
+		/^[ \t]*#/ { next }
+		/^[ \t]*$/ { flush(); next }
+		{
+			key = $1; sub(/:$/, "", key); $1 = ""; sub(/^ +/, "")
+			if (key == "URIs") uris = $0
+			else if (key == "Suites") {
+				suites = $0; bookworm = ($0 ~ /(^| )bookworm/)
+			} else if (key == "Components") comps = $0
+			else if (key == "Signed-By") signed = $0
+		}
+		END { flush() }' >"$APT/sources.list.d/host-src.sources.new" ||
+		fail "cannot write $APT/sources.list.d"
+	[ -s "$APT/sources.list.d/host-src.sources.new" ] ||
+		fail "the host's apt sources have no bookworm entry to take a deb-src from"
+	mv "$APT/sources.list.d/host-src.sources.new" \
+		"$APT/sources.list.d/host-src.sources" || fail "cannot write $APT"
+
+	# The host's own settings that decide whether its mirror can be read at
+	# all (an archive snapshot's Release files are past their Valid-Until;
+	# a proxy), carried over; the host's apt.conf.d is not read, so none of
+	# its update hooks runs.
+	conf_value() {
+		apt-config dump 2>/dev/null |
+			sed -n "s|^$1 \"\\(.*\\)\";\$|\\1|p" | tail -n 1
+	}
+	{
+		echo "Dir::Etc::main \"/dev/null\";"
+		echo "Dir::Etc::parts \"$APT/conf.d\";"
+		echo "Dir::Etc::sourcelist \"/dev/null\";"
+		echo "Dir::Etc::sourceparts \"$APT/sources.list.d\";"
+		echo "Dir::State::lists \"$APT/lists\";"
+		echo "Dir::State::status \"/dev/null\";"
+		echo "Dir::Cache \"$APT/cache\";"
+		echo "Dir::Cache::archives \"$APT/cache/archives\";"
+		echo "APT::Sandbox::User \"root\";"
+		for key in Acquire::Check-Valid-Until Acquire::Check-Date \
+			   Acquire::http::Proxy Acquire::https::Proxy; do
+			v=$(conf_value "$key")
+			[ -z "$v" ] || echo "$key \"$v\";"
+		done
+	} >"$APT/apt.conf" || fail "cannot write $APT/apt.conf"
+fi
 
 # ---- 2. the source ------------------------------------------------------
-export APT_CONFIG="$APT/apt.conf"
 if [ ! -f "$SRC/debian/changelog" ]; then
+	export APT_CONFIG="$APT/apt.conf"
 	step "apt-get update (private lists)"
 	apt-get -q update >"$LOG/apt-update.log" 2>&1 ||
 		fail "apt-get update" "$LOG/apt-update.log"
