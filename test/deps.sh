@@ -9,6 +9,8 @@
 #     daemons     the real resolvers and tools the end-to-end tests drive
 #     guard       clang, libbpf and bpftool, to build portpool-guard
 #     abi         libabigail's abidw and abidiff
+#     metrics     promtool, node_exporter, xmllint, Chromium and curl, for
+#                 --metrics and --svg (test/metrics-e2e.sh)
 #     dnsmasq-build what contrib/dnsmasq/build.sh needs to fetch, patch
 #                 and build Debian's dnsmasq source
 #
@@ -54,6 +56,15 @@ for group in "$@"; do
 		need bpftool command -v bpftool ;;
 	abi)
 		need abigail-tools command -v abidiff ;;
+	metrics)
+		need prometheus command -v promtool
+		need prometheus-node-exporter command -v prometheus-node-exporter
+		need libxml2-utils command -v xmllint
+		need chromium command -v chromium
+		need curl command -v curl
+		need systemd command -v systemd-analyze
+		need iproute2 command -v ip
+		need python3 command -v python3 ;;
 	dnsmasq-build)
 		need gcc command -v gcc
 		need make command -v make
@@ -62,7 +73,7 @@ for group in "$@"; do
 		need xz-utils command -v xz ;;
 	*)
 		echo "deps.sh: unknown group \"$group\": known are hardening," \
-		     "daemons, guard, abi, dnsmasq-build" >&2
+		     "daemons, guard, abi, metrics, dnsmasq-build" >&2
 		exit 2 ;;
 	esac
 done
