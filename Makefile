@@ -423,10 +423,10 @@ $(B)/tools/denyset.o: tools/denyset.c tools/denyset.h include/portpool.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
 
-$(GUARD): tools/portpool-guard.c $(B)/tools/portpool-guard.skel.h \
-		$(B)/tools/denyset.o $(STATIC)
-	$(CC) $(CPPFLAGS_ALL) -I$(B)/tools $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< \
-		$(B)/tools/denyset.o $(STATIC) -lbpf -lm
+$(GUARD): tools/portpool-guard.c tools/guard-metrics.c tools/guard-metrics.h \
+		$(B)/tools/portpool-guard.skel.h $(B)/tools/denyset.o $(STATIC)
+	$(CC) $(CPPFLAGS_ALL) -I$(B)/tools $(CFLAGS_ALL) $(LDFLAGS) -o $@ \
+		$(filter %.c,$^) $(B)/tools/denyset.o $(STATIC) -lbpf -lm
 
 # The shim exports bind() and nothing else: the library inside it stays
 # out of the way of a program that links libportpool itself.
