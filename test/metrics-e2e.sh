@@ -19,7 +19,11 @@
 #      shows 4500, a pool member, the service, a free candidate and a
 #      port outside the range in their legend colours;
 #   e. --svg worst case: every other port of 1024-65535 reserved stays
-#      under 1 MiB and valid; an unwritable FILE fails, leaving nothing.
+#      under 1 MiB and valid; an unwritable FILE fails, leaving nothing;
+#   f. portpool-guard status --metrics (root): the guard loaded on a bpffs
+#      of our own and attached to a cgroup of our own refuses three binds
+#      to 4500; the counts match status --json, promtool accepts them,
+#      and node_exporter serves what the unit's command wrote.
 # One line per scenario, then "metrics-e2e: N passed, M failed"; exit 1
 # on a failure.  A scenario that cannot run is a SKIP (a FAIL under
 # CI=true).
@@ -415,4 +419,121 @@ fi
 
 scenario svg-kb "$TMP/d.sh" 120 "xmllint chromium python3 ss" "$BIN" "$TOP"
 scenario svg-worst "$TMP/e.sh" 60 "xmllint python3" "$BIN"
+
+# f. The guard's metrics: a bpffs and a cgroup of our own, removed after.
+guard_metrics() {
+	GUARD=$BIN/tools/portpool-guard
+	CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	if [ -n "$can_run" ]; then
+		result SKIP guard-metrics "$can_run"; return
+	elif [ "$(id -u)" != 0 ]; then
+		result SKIP guard-metrics "needs root (BPF on a cgroup)"; return
+	elif [ ! -x "$GUARD" ]; then
+		result SKIP guard-metrics "portpool-guard is not built" \
+		       "(sh test/deps.sh guard)"; return
+	elif [ -z "$CGROOT" ]; then
+		result SKIP guard-metrics "no cgroup2 mount"; return
+	fi
+	# No dots in the pin path (libbpf): a directory of its own.
+	gdir=$(mktemp -d /tmp/ppmetricsXXXXXX) || return
+	pin=$gdir/bpf/pins
+	cg=$CGROOT/${gdir##*/}
+	mkdir -p "$gdir/bpf" "$gdir/textfile" || return
+	mount -t bpf bpf "$gdir/bpf" || {
+		result FAIL guard-metrics "cannot mount a bpffs"
+		rm -rf "$gdir"; return; }
+	G="$GUARD --pin-dir $pin"
+	printf 'reserved_ports = 4500\n' >"$gdir/policy.conf"
+	guard_check "$gdir" "$cg"
+	$G detach "$cg" >/dev/null 2>&1
+	rmdir "$cg" 2>/dev/null
+	$G unload >/dev/null 2>&1
+	umount "$gdir/bpf"
+	[ -n "${E2E_KEEP:-}" ] && echo "kept $gdir" || rm -rf "$gdir"
+}
+
+guard_check() {	# DIR CGROUP: one result line
+	dir=$1 cg=$2
+	export PORTPOOL_CONF="$dir/policy.conf"
+	# Not loaded: status --metrics fails, and prints nothing.
+	if $G status --metrics >"$dir/none.prom" 2>"$dir/none.err" ||
+	   [ -s "$dir/none.prom" ]; then
+		result FAIL guard-metrics "status --metrics without a guard" \
+		       "succeeded or printed"; return
+	fi
+	if ! $G load >"$dir/load.out" 2>&1 || ! mkdir "$cg" ||
+	   ! $G attach "$cg" >>"$dir/load.out" 2>&1; then
+		result FAIL guard-metrics "load: $(tail -n 1 "$dir/load.out")"
+		return
+	fi
+	# Three binds to 4500 from the cgroup, in a network namespace.
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec unshare -n python3 -c "
+import socket
+for i in range(3):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind((\"0.0.0.0\", 4500))
+    except OSError as e:
+        print(e.errno)
+"' sh "$cg" >"$dir/binds" 2>&1
+	$G status --metrics >"$dir/g.prom" 2>"$dir/g.err" || {
+		result FAIL guard-metrics "status --metrics: $(cat "$dir/g.err")"
+		return; }
+	$G status --json >"$dir/g.json" 2>&1
+	want=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["deny_ports"], d["refused"].get("4500", 0), d["refused_total"])' \
+		"$dir/g.json") || {
+		result FAIL guard-metrics "status --json unreadable"; return; }
+	got="$(awk '$1 == "portpool_guard_deny_ports" { print $2 }' "$dir/g.prom") $(awk '$1 == "portpool_guard_binds_refused_total{port=\"4500\"}" { print $2 }' "$dir/g.prom") $(awk '$1 == "portpool_guard_binds_refused_all_total" { print $2 }' "$dir/g.prom")"
+	if [ "$(cat "$dir/binds")" != "98
+98
+98" ] || [ "$want" != "1 3 3" ] || [ "$got" != "$want" ]; then
+		result FAIL guard-metrics "binds: $(tr '\n' ' ' <"$dir/binds")," \
+		       "--json: $want, --metrics: $got (want 1 3 3)"
+		return
+	fi
+	grep -q '^portpool_guard_attached_cgroups{hook="bind4"} 1$' \
+		"$dir/g.prom" || {
+		result FAIL guard-metrics "not attached to 1 cgroup"; return; }
+	if ! promtool check metrics <"$dir/g.prom" >"$dir/promtool.out" 2>&1
+	then
+		result FAIL guard-metrics "promtool check metrics:" \
+		       "$(head -n 1 "$dir/promtool.out")"
+		return
+	fi
+	# The unit's command, on our pins, then node_exporter serves it.
+	sed "s|portpool-guard status|portpool-guard --pin-dir $pin status|" \
+		"$TMP/unit-cmd2.sh" >"$dir/cmd2.sh"
+	TEXTFILE=$dir/textfile sh "$dir/cmd2.sh"
+	[ -s "$dir/textfile/portpool-guard.prom" ] || {
+		result FAIL guard-metrics "the unit's command wrote nothing"
+		return; }
+	cat >"$dir/ne.sh" <<'NE'
+ip link set lo up
+prometheus-node-exporter --web.listen-address=127.0.0.1:9100 \
+	--collector.disable-defaults --collector.textfile \
+	--collector.textfile.directory="$1" >"$2/ne.log" 2>&1 &
+ne=$!
+n=0
+until curl -sf http://127.0.0.1:9100/metrics >"$2/scrape"; do
+	n=$((n + 1)); [ "$n" -gt 50 ] && break
+	sleep 0.1
+done
+kill "$ne"; wait "$ne"
+NE
+	timeout 30 unshare -n sh "$dir/ne.sh" "$dir/textfile" "$dir" \
+		>"$dir/ne.out" 2>&1
+	if ! grep -q '^portpool_guard_binds_refused_total{port="4500"} 3$' \
+		"$dir/scrape" 2>/dev/null ||
+	   ! grep -q '^node_textfile_scrape_error 0$' "$dir/scrape"; then
+		result FAIL guard-metrics "node_exporter does not serve the" \
+		       "guard's 3 refusals of 4500"
+		return
+	fi
+	result PASS guard-metrics "3 binds to 4500 refused, counted as" \
+	       "status --json counts them; promtool accepts them;" \
+	       "node_exporter serves what the unit's command wrote"
+}
+guard_metrics
 finish metrics-e2e
