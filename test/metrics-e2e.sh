@@ -358,6 +358,16 @@ got=$(python3 "$top/test/png-pixel.py" "$dir/worst.png" 57 "$y" 60 "$y" \
 	63 "$y" 66 "$y" | tr '\n' ' ')
 [ "$got" = "#f0e442 #cc79a7 #56b4e9 #cc79a7 " ] ||
 	fail "ports 10240-10243 are $got, not yellow, purple, sky blue, purple"
+# Bad usage: exit 2, one line, nothing on stdout, no file.
+for args in "--svg" "--svg ''" "--metrics --json" "--svg x.svg --json" \
+	    "--metrics --audit" "--metrics --svg x.svg" "--metrics --port 53" \
+	    "--svg x.svg --open 10" "--metrics extra"; do
+	(cd "$dir" && eval "\"\$info\" $args") >"$dir/o" 2>"$dir/e"
+	rc=$?
+	[ "$rc" -eq 2 ] && [ ! -s "$dir/o" ] &&
+	[ "$(wc -l <"$dir/e")" -eq 1 ] && [ ! -e "$dir/x.svg" ] ||
+		fail "portpool-info $args: exit $rc, $(head -n 2 "$dir/e")"
+done
 # A FILE in a directory that is a file: exit 1, one line, nothing made.
 : >"$dir/notadir"
 "$info" --svg "$dir/notadir/x.svg" >"$dir/o" 2>"$dir/e"
@@ -378,7 +388,8 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 fi
 verdict PASS "every other port reserved: $size bytes, valid XML, drawn" \
 	"port by port;" \
-	"an unwritable FILE: exit 1, one line, the old file kept"
+	"bad usage: exit 2; an unwritable FILE: exit 1, one line, the old" \
+	"file kept"
 EOF
 
 scenario metrics "$TMP/a.sh" 60 "promtool python3" "$BIN"
