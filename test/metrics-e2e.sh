@@ -374,8 +374,10 @@ done
 rc=$?
 [ "$rc" -eq 1 ] && [ ! -s "$dir/o" ] && [ "$(wc -l <"$dir/e")" -eq 1 ] ||
 	fail "--svg to an unwritable path: exit $rc, $(cat "$dir/e")"
-# A FILE whose directory is read-only to an unprivileged user.
-if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+# A FILE whose directory is read-only to an unprivileged user (when we
+# can become one: not as root of a user namespace).
+if setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null
+then
 	mkdir "$dir/ro" && echo old >"$dir/ro/p.svg" && chmod 755 "$dir/ro"
 	chmod 755 "$dir"
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
