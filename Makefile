@@ -266,7 +266,8 @@ check: check-deps all $(CHECK_TESTS) $(FUZZ_REPLAY) $(B)/libportpool.pc
 		"sh test/check-symbols.sh $(STATIC) $(SHARED)" \
 		$(CHECK_INSTALL) "sh test/e2e.sh" "sh test/admin-e2e.sh" \
 		"sh test/check-dscp.sh $(B)" $(GUARD_CHECKS) \
-		"sh test/dnsmasq-e2e.sh" "sh test/metrics-e2e.sh"
+		"sh test/dnsmasq-e2e.sh" "sh test/metrics-e2e.sh" \
+		"sh test/metrics-e2e.sh --guard"
 
 # portpool-info --metrics (and the guard's) for node_exporter, every
 # minute: installed, not enabled.
