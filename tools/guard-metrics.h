@@ -15,11 +15,11 @@
 #include <linux/types.h>
 
 struct guard_metrics {
-	const uint64_t *deny;		/* the deny set: DENY_WORDS words */
+	const uint64_t *deny;	/* the deny set: DENY_WORDS words */
 	/* 65536 counters, the pinned map's values: binds refused */
 	const __u64 *refused;
-	size_t attached_bind4;		/* cgroups with the bind4 program */
-	size_t attached_bind6;		/* cgroups with the bind6 program */
+	size_t attached_bind4;	/* cgroups with the bind4 program */
+	size_t attached_bind6;	/* cgroups with the bind6 program */
 };
 
 /* Print m to out: 0, or -1 if out could not be written. */

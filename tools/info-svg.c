@@ -185,10 +185,11 @@ static void draw_rects(FILE *out, const struct picture *p)
 		unsigned x = 0, rows = 1;
 
 		while (x < 256) {
+			const uint8_t *kind = &p->kind[row * 256];
 			unsigned port = row * 256 + x, end = x;
-			enum kind k = p->kind[port];
+			enum kind k = kind[x];
 
-			while (end + 1 < 256 && p->kind[port + end + 1 - x] == k)
+			while (end + 1 < 256 && kind[end + 1] == k)
 				end++;
 			if (x == 0 && end == 255)
 				while (row + rows < 256 &&
