@@ -311,7 +311,7 @@ check: check-deps
 	@$(MAKE) --no-print-directory check-run
 
 check-deps:
-	@sh test/deps.sh || [ $$? -eq 77 ]
+	@sh test/deps.sh metrics || [ $$? -eq 77 ]
 
 have = $(shell $(1) >/dev/null 2>&1 && echo y)
 CHECK_TESTS = $(if $(call have,test -f /usr/include/cmocka.h),$(TESTS))
@@ -328,7 +328,11 @@ check-run: all $(CHECK_TESTS) $(FUZZ_REPLAY) $(B)/libportpool.pc
 		"sh test/check-symbols.sh $(STATIC) $(SHARED)" \
 		$(CHECK_INSTALL) "sh test/e2e.sh" "sh test/admin-e2e.sh" \
 		"sh test/check-dscp.sh $(B)" $(GUARD_CHECKS) \
-		"sh test/dnsmasq-e2e.sh"
+		"sh test/dnsmasq-e2e.sh" "sh test/metrics-e2e.sh"
+
+# portpool-info --metrics (and the guard's) for node_exporter, every
+# minute: installed, not enabled.
+METRICS_UNITS := tools/portpool-metrics.service tools/portpool-metrics.timer
 
 # Made at install time, so that it names the prefix given there.
 $(B)/libportpool.pc: libportpool.pc.in
@@ -352,8 +356,7 @@ man_aliases = for page in $(MAN_PAGES); do \
 INSTALL_DIRS = $(libdir) $(includedir) $(pkgconfigdir) \
 	$(sort $(foreach p,$(MAN_PAGES),$(mandir)/man$(subst .,,$(suffix $(p))))) \
 	$(if $(TOOLS),$(sbindir)) $(if $(DOC_EXAMPLES),$(docdir)/examples) \
-	$(pkglibdir) \
-	$(if $(filter portpool-guard,$(TOOLS)),$(systemdunitdir))
+	$(pkglibdir) $(systemdunitdir)
 INSTALLED_DIRS = $(B)/installed-dirs
 
 install: all $(B)/libportpool.pc
@@ -386,6 +389,10 @@ install: all $(B)/libportpool.pc
 		's|/usr/local/sbin|$(sbindir)|' tools/portpool-guard.service \
 		>$(DESTDIR)$(systemdunitdir)/portpool-guard.service && \
 		chmod 644 $(DESTDIR)$(systemdunitdir)/portpool-guard.service)
+	for u in $(METRICS_UNITS); do \
+		sed 's|/usr/local/sbin|$(sbindir)|' $$u \
+			>$(DESTDIR)$(systemdunitdir)/$${u##*/} && \
+		chmod 644 $(DESTDIR)$(systemdunitdir)/$${u##*/} || exit 1; done
 
 uninstall:
 	rm -f $(DESTDIR)$(includedir)/portpool.h \
@@ -394,7 +401,8 @@ uninstall:
 		$(DESTDIR)$(libdir)/libportpool.a \
 		$(DESTDIR)$(pkgconfigdir)/libportpool.pc \
 		$(DESTDIR)$(pkglibdir)/libportpool-preload.so \
-		$(DESTDIR)$(systemdunitdir)/portpool-guard.service
+		$(DESTDIR)$(systemdunitdir)/portpool-guard.service \
+		$(METRICS_UNITS:tools/%=$(DESTDIR)$(systemdunitdir)/%)
 	for page in $(MAN_PAGES); do \
 		rm -f $(DESTDIR)$(mandir)/man$${page##*.}/$${page##*/}; done
 	$(man_aliases) | while read sec page alias; do \
@@ -481,7 +489,7 @@ else
 GUARD_ALL := $(PRELOAD) guard-missing
 endif
 GUARD_CHECKS := "sh test/guard-e2e.sh" "sh test/guard-edges-e2e.sh" \
-	"sh test/hostlist-e2e.sh"
+	"sh test/hostlist-e2e.sh" "sh test/metrics-e2e.sh --guard"
 MAN_PAGES += $(filter-out $(MAN_PAGES),man/portpool-guard.8 \
 	man/libportpool-preload.8)
 

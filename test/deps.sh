@@ -15,6 +15,8 @@
 #     deb         dpkg-dev, debhelper and lintian for make deb; with guard
 #                 and daemons, every Build-Depends of distro/debian
 #     abi         libabigail's abidw and abidiff
+#     metrics     promtool, node_exporter, xmllint, Chromium and curl, for
+#                 --metrics and --svg (test/metrics-e2e.sh)
 #     dnsmasq-build what contrib/dnsmasq/build.sh needs to fetch, patch
 #                 and build Debian's dnsmasq source
 #
@@ -36,7 +38,7 @@ need pkg-config command -v pkg-config
 need mandoc command -v mandoc
 groups=$*
 case " $groups " in
-*" deb "*) groups="$groups guard daemons" ;;
+*" deb "*) groups="$groups guard daemons metrics" ;;
 esac
 for group in $groups; do
 	case $group in
@@ -67,6 +69,15 @@ for group in $groups; do
 		need systemd command -v systemd-analyze ;;
 	abi)
 		need abigail-tools command -v abidiff ;;
+	metrics)
+		need prometheus command -v promtool
+		need prometheus-node-exporter command -v prometheus-node-exporter
+		need libxml2-utils command -v xmllint
+		need chromium command -v chromium
+		need curl command -v curl
+		need systemd command -v systemd-analyze
+		need iproute2 command -v ip
+		need python3 command -v python3 ;;
 	dnsmasq-build)
 		need gcc command -v gcc
 		need make command -v make
@@ -79,7 +90,7 @@ for group in $groups; do
 		need lintian command -v lintian ;;
 	*)
 		echo "deps.sh: unknown group \"$group\": known are hardening," \
-		     "daemons, guard, abi, dnsmasq-build, deb" >&2
+		     "daemons, guard, abi, metrics, dnsmasq-build, deb" >&2
 		exit 2 ;;
 	esac
 done

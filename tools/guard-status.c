@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "guard.h"
+#include "guard-metrics.h"
 #include "out.h"
 
 int cmd_status(int argc, char **argv)
@@ -21,13 +22,14 @@ int cmd_status(int argc, char **argv)
 	static uint64_t map[DENY_WORDS];
 	static char ranges[RANGES_MAX];
 	bool json = argc == 2 && !strcmp(argv[1], "--json");
+	bool metrics = argc == 2 && !strcmp(argv[1], "--metrics");
 	const __u64 *counts;
 	unsigned long long total = 0;
 	__u32 zero = 0;
 	int fd, ports = 0;
 	bool first = true;
 
-	if (argc > 2 || (argc == 2 && !json))
+	if (argc > 2 || (argc == 2 && !json && !metrics))
 		usage();
 	fd = pin_get(PIN_DENY);
 	if (fd < 0)
@@ -51,6 +53,21 @@ int cmd_status(int argc, char **argv)
 	if (find_attached() < 0) {
 		munmap((void *)counts, 65536 * sizeof(__u64));
 		return fail("finding attached cgroups: %s", strerror(errno));
+	}
+	if (metrics) {
+		struct guard_metrics m = { .deny = map, .refused = counts };
+		int rc;
+
+		for (size_t i = 0; i < nfound; i++) {
+			m.attached_bind4 += found[i].mask & 1;
+			m.attached_bind6 += (found[i].mask & 2) >> 1;
+		}
+		rc = guard_metrics(stdout, &m) < 0 ?
+		     fail("writing the metrics: %s", strerror(errno)) : 0;
+		munmap((void *)counts, 65536 * sizeof(__u64));
+		free(found);
+		found = NULL;
+		return rc;
 	}
 	if (json) {
 		printf("{\"pin_dir\":");

@@ -279,84 +279,160 @@ static void audit_pool_json(const struct audit_pool *p,
 	       p->mapped > 0 ? "true" : "false");
 }
 
-int audit_run(const struct portpool_config *cfg, int json)
+/* What an audit finds, gathered before anything is printed. */
+struct audit {
+	struct info_socks s;		/* at risk, by port */
+	struct info_socks udp;		/* every bound UDP socket */
+	struct audit_pool *pools;
+	size_t npools;
+	struct audit_counts c;
+};
+
+static void audit_free(struct audit *a)
 {
-	struct info_socks s = { 0 }, udp = { 0 };
+	free(a->pools);
+	socks_free(&a->s);
+	socks_free(&a->udp);
+}
+
+/* 0, or -1 with the reason printed. */
+static int audit_gather(const struct portpool_config *cfg, struct audit *a)
+{
+	struct info_socks *s = &a->s, *udp = &a->udp;
 	struct portmap *cand = malloc(sizeof(*cand));
-	struct portmap *risk = calloc(1, sizeof(*risk));
 	struct portmap *seen = malloc(sizeof(*seen));
-	struct comm_cache *cc = calloc(1, sizeof(*cc));
-	struct audit_pool *pools = NULL;
-	size_t checked, n = 0, npools = 0, pooled = 0;
-	char *line = NULL;
+	size_t n = 0;
 	int rc = -1;
 
-	if (!cand || !risk || !seen || !cc)
+	memset(a, 0, sizeof(*a));
+	if (!cand || !seen)
 		goto oom;
 	if (candidate_map(cfg, cand) < 0) {
 		fprintf(stderr, "portpool-info: %s\n", portpool_error());
 		goto out;
 	}
-	if (dump(&s, WHO_UDP | WHO_TCP, LISTEN_STATES, 0) < 0)
+	if (dump(s, WHO_UDP | WHO_TCP, LISTEN_STATES, 0) < 0)
 		goto out;
-	checked = s.n;
+	a->c.checked = s->n;
 	/* Every UDP socket, kept for the pool signs; the sockets on
 	 * candidate ports, kept to look at: only they need processes. */
-	udp.cap = s.n ? s.n : 1;
-	udp.v = malloc(udp.cap * sizeof(*udp.v));
-	if (!udp.v)
+	udp->cap = s->n ? s->n : 1;
+	udp->v = malloc(udp->cap * sizeof(*udp->v));
+	if (!udp->v)
 		goto oom;
-	for (size_t i = 0; i < s.n; i++) {
-		if (s.v[i].proto == IPPROTO_UDP && s.v[i].port)
-			udp.v[udp.n++] = s.v[i];
-		if (!s.v[i].port || !portmap_has(cand, s.v[i].port))
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->v[i].proto == IPPROTO_UDP && s->v[i].port)
+			udp->v[udp->n++] = s->v[i];
+		if (!s->v[i].port || !portmap_has(cand, s->v[i].port))
 			continue;
-		s.v[n++] = s.v[i];
+		if (s->v[i].proto == IPPROTO_UDP)
+			a->c.udp_candidate++;
+		s->v[n++] = s->v[i];
 	}
-	s.n = n;
-	if (socks_owners(&s) < 0) {
+	s->n = n;
+	if (socks_owners(s) < 0) {
 		fprintf(stderr, "portpool-info: cannot read /proc: %s\n",
 			strerror(errno));
 		goto out;
 	}
-	pools = calloc(s.n ? s.n : 1, sizeof(*pools));
-	if (!pools)
+	a->pools = calloc(s->n ? s->n : 1, sizeof(*a->pools));
+	if (!a->pools)
 		goto oom;
 	/* Each UDP holder's signs once; a pool's UDP sockets leave the
 	 * list (its TCP listeners are services and stay). */
 	n = 0;
-	for (size_t i = 0; i < s.n; i++) {
-		const struct info_sock *k = &s.v[i];
-		size_t j = npools;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct info_sock *k = &s->v[i];
+		size_t j = a->npools;
 
 		if (k->proto == IPPROTO_UDP && k->pid) {
-			for (j = 0; j < npools && pools[j].pid != k->pid; j++)
+			for (j = 0; j < a->npools && a->pools[j].pid != k->pid;
+			     j++)
 				;
-			if (j == npools)
-				audit_signs(k->pid, &udp, seen,
-					    &pools[npools++]);
+			if (j == a->npools)
+				audit_signs(k->pid, udp, seen,
+					    &a->pools[a->npools++]);
 		}
-		if (j < npools && audit_is_pool(&pools[j])) {
-			pools[j].held++;
-			pooled++;
+		if (j < a->npools && audit_is_pool(&a->pools[j])) {
+			if (!a->pools[j].held++)
+				a->c.pools++;
+			a->c.pooled++;
+			portmap_set(&a->c.pool, k->port);
 			continue;
 		}
-		portmap_set(risk, k->port);
-		s.v[n++] = *k;
+		portmap_set(&a->c.risk, k->port);
+		s->v[n++] = *k;
 	}
-	s.n = n;
-	qsort(s.v, s.n, sizeof(*s.v), by_port);
-	line = portmap_format(risk, ",", "-");
+	s->n = n;
+	a->c.at_risk = n;
+	qsort(s->v, s->n, sizeof(*s->v), by_port);
+	rc = 0;
+	goto out;
+oom:
+	fprintf(stderr, "portpool-info: out of memory\n");
+out:
+	free(seen);
+	free(cand);
+	if (rc < 0)
+		audit_free(a);
+	return rc;
+}
+
+int audit_count(const struct portpool_config *cfg, struct audit_counts *c)
+{
+	struct audit *a = malloc(sizeof(*a));
+
+	if (!a) {
+		fprintf(stderr, "portpool-info: out of memory\n");
+		return -1;
+	}
+	if (audit_gather(cfg, a) < 0) {
+		free(a);
+		return -1;
+	}
+	*c = a->c;
+	audit_free(a);
+	free(a);
+	return 0;
+}
+
+int audit_run(const struct portpool_config *cfg, int json)
+{
+	struct audit *a = malloc(sizeof(*a));
+	struct comm_cache *cc = calloc(1, sizeof(*cc));
+	struct info_socks *s;
+	struct audit_pool *pools;
+	size_t checked, npools, pooled;
+	char *line = NULL;
+	int rc = -1;
+
+	if (!a || !cc) {
+		fprintf(stderr, "portpool-info: out of memory\n");
+		free(a);
+		free(cc);
+		return -1;
+	}
+	if (audit_gather(cfg, a) < 0) {
+		free(a);
+		free(cc);
+		return -1;
+	}
+	s = &a->s;
+	pools = a->pools;
+	npools = a->npools;
+	checked = a->c.checked;
+	pooled = a->c.pooled;
+	line = portmap_format(&a->c.risk, ",", "-");
 	if (!line)
 		goto oom;
 	if (json) {
 		int first = 1;
 
 		printf("{\"checked\":%zu,\"at_risk\":[", checked);
-		for (size_t i = 0; i < s.n; i++) {
+		for (size_t i = 0; i < s->n; i++) {
 			if (i)
 				printf(",");
-			print_holder_json(&s.v[i], cc, NULL);
+			print_holder_json(&s->v[i], cc, NULL);
 		}
 		printf("],\"pools\":[");
 		for (size_t j = 0; j < npools; j++) {
@@ -368,25 +444,25 @@ int audit_run(const struct portpool_config *cfg, int json)
 			audit_pool_json(&pools[j], cc);
 		}
 		printf("],\"reserved_ports\":");
-		if (s.n)
+		if (s->n)
 			json_string(stdout, line);
 		else
 			printf("null");
 		printf("}\n");
-		rc = s.n ? 1 : 0;
+		rc = s->n ? 1 : 0;
 		goto out;
 	}
-	if (!s.n) {
+	if (!s->n) {
 		printf("nothing at risk: none of %zu bound UDP and listening "
 		       "TCP sockets holds a candidate port%s\n", checked,
 		       pooled ? " outside a socket pool" : "");
 	} else {
 		printf("at risk: %zu of %zu bound UDP and listening TCP "
-		       "sockets hold a candidate port\n", s.n, checked);
+		       "sockets hold a candidate port\n", s->n, checked);
 		printf("%-5s %-5s %-24s %7s %s\n", "PORT", "PROTO",
 		       "ADDRESS", "PID", "COMMAND");
-		for (size_t i = 0; i < s.n; i++) {
-			const struct info_sock *k = &s.v[i];
+		for (size_t i = 0; i < s->n; i++) {
+			const struct info_sock *k = &s->v[i];
 			char addr[64], name[TEXT_MAX(32)];
 
 			sock_address(k, addr, sizeof(addr));
@@ -407,20 +483,16 @@ int audit_run(const struct portpool_config *cfg, int json)
 			if (pools[j].held)
 				audit_pool_text(&pools[j], cc);
 	}
-	if (s.n)
+	if (s->n)
 		printf("reserved_ports = %s\n", line);
-	rc = s.n ? 1 : 0;
+	rc = s->n ? 1 : 0;
 	goto out;
 oom:
 	fprintf(stderr, "portpool-info: out of memory\n");
 out:
-	free(pools);
-	free(seen);
 	free(line);
 	free(cc);
-	free(risk);
-	free(cand);
-	socks_free(&s);
-	socks_free(&udp);
+	audit_free(a);
+	free(a);
 	return rc;
 }

@@ -7,6 +7,8 @@
  *                    processes (sock_diag netlink, /proc/PID/fd)
  *   info-who.c       --who and --audit
  *   info-emit.c      --emit DAEMON
+ *   info-metrics.c   --metrics, Prometheus' text format
+ *   info-svg.c       --svg FILE, a picture of the 65,536 ports
  */
 #ifndef PORTPOOL_INFO_H
 #define PORTPOOL_INFO_H
@@ -112,9 +114,29 @@ void socks_free(struct info_socks *s);
 int who_print(unsigned port, int protos, int json, const char *indent);
 /* --audit: 0 nothing at risk, 1 something is, -1 could not look. */
 int audit_run(const struct portpool_config *cfg, int json);
+/* What --audit counts, for --metrics and --svg. */
+struct audit_counts {
+	size_t checked;		/* bound UDP and listening TCP sockets */
+	size_t udp_candidate;	/* UDP sockets bound on candidate ports */
+	size_t at_risk;		/* sockets on candidate ports, no pool's */
+	size_t pools;		/* socket pools holding candidate ports */
+	size_t pooled;		/* their sockets on candidate ports */
+	struct portmap risk;	/* the ports of at_risk */
+	struct portmap pool;	/* the ports of pooled */
+};
+/* 0, or -1 with the reason printed. */
+int audit_count(const struct portpool_config *cfg, struct audit_counts *c);
 
 /* ---- info-emit.c ---- */
 /* --emit DAEMON: 0 printed, 1 could not, 2 unknown daemon. */
 int emit_run(struct portpool_config *cfg, const char *daemon);
+
+/* ---- info-metrics.c ---- */
+/* --metrics: 0 printed, 1 could not (nothing printed). */
+int metrics_run(const struct portpool_config *cfg);
+
+/* ---- info-svg.c ---- */
+/* --svg FILE ("-": stdout): 0 written, 1 could not (FILE untouched). */
+int svg_run(const struct portpool_config *cfg, const char *file);
 
 #endif /* PORTPOOL_INFO_H */

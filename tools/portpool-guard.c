@@ -30,7 +30,8 @@ void usage(void)
 	fprintf(stderr, "usage: portpool-guard [--pin-dir DIR] [--sources "
 		"LIST] [--reserve LIST] [--unit-dir DIR] load | attach "
 		"CGROUP_DIR | detach CGROUP_DIR | sync [--kernel] | status "
-		"[--json] | unload | run [CGROUP_DIR...] | enable UNIT\n");
+		"[--json | --metrics] | unload | run [CGROUP_DIR...] | enable "
+		"UNIT\n");
 	exit(2);
 }
 
@@ -58,7 +59,8 @@ static bool args_ok(const char *cmd, int argc, char **argv)
 	if (!strcmp(cmd, "sync"))
 		return argc == 1 || (argc == 2 && !strcmp(argv[1], "--kernel"));
 	if (!strcmp(cmd, "status"))
-		return argc == 1 || (argc == 2 && !strcmp(argv[1], "--json"));
+		return argc == 1 || (argc == 2 && (!strcmp(argv[1], "--json") ||
+						   !strcmp(argv[1], "--metrics")));
 	return !strcmp(cmd, "run");
 }
 

@@ -37,6 +37,9 @@ static const char usage[] =
 "                       protects them (exit 1 when there is one)\n"
 "  --emit DAEMON        settings for unbound, bind, pdns-recursor,\n"
 "                       dnsmasq, sysctl or systemd\n"
+"  --metrics            the census and the audit's counts in Prometheus'\n"
+"                       text format\n"
+"  --svg FILE           a picture of the 65,536 ports (-: stdout)\n"
 "  --max-user-port N    range [1024, N] (5000-65534; 0: not set)\n"
 "  --range A-B|system   an explicit range, or the kernel's\n"
 "  --reserve LIST       reserve ports, e.g. 4500-4500 or 8080,9148-9150\n"
@@ -322,7 +325,7 @@ int main(int argc, char **argv)
 	enum { O_PORT = 256, O_OPEN, O_HOLD, O_MUP, O_RANGE, O_RESERVE,
 	       O_SIZE, O_FAMILY, O_ADDRESS, O_POLICY, O_NOKERN, O_NOWK,
 	       O_NOSERV, O_JSON, O_HELP, O_WHO, O_UDP, O_TCP, O_AUDIT,
-	       O_EMIT };
+	       O_EMIT, O_METRICS, O_SVG };
 	static const struct option options[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "open", required_argument, NULL, O_OPEN },
@@ -344,15 +347,18 @@ int main(int argc, char **argv)
 		{ "tcp", no_argument, NULL, O_TCP },
 		{ "audit", no_argument, NULL, O_AUDIT },
 		{ "emit", required_argument, NULL, O_EMIT },
+		{ "metrics", no_argument, NULL, O_METRICS },
+		{ "svg", required_argument, NULL, O_SVG },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct portpool_config *cfg = portpool_config_new();
 	struct portpool *pool = NULL;
 	struct report report;
-	const char *emit = NULL;
+	const char *emit = NULL, *svg = NULL;
 	unsigned int flags = 0;
 	long port = -1, open_size = -1, who = -1;
-	int json = 0, keep = 0, audit = 0, protos = 0, opt, rc = INFO_OK;
+	int json = 0, keep = 0, audit = 0, protos = 0, metrics = 0, opt;
+	int rc = INFO_OK;
 
 	if (!cfg) {
 		fprintf(stderr, "portpool-info: %s\n", portpool_error());
@@ -385,6 +391,12 @@ int main(int argc, char **argv)
 			break;
 		case O_EMIT:
 			emit = optarg;
+			break;
+		case O_METRICS:
+			metrics = 1;
+			break;
+		case O_SVG:
+			svg = optarg;
 			break;
 		case O_MUP:
 			check(portpool_config_set_max_user_port(cfg,
@@ -446,15 +458,22 @@ int main(int argc, char **argv)
 		die_usage("unexpected argument \"%s\"", argv[optind]);
 	if (keep && open_size < 0)
 		die_usage("%s needs --open", "--hold");
-	if ((who >= 0) + audit + (emit != NULL) > 1)
-		die_usage("--who, --audit and --emit go one at a time");
-	if ((who >= 0 || audit || emit) && (port >= 0 || open_size >= 0))
-		die_usage("--port and --open do not go with --who, --audit "
-			  "or --emit");
+	if ((who >= 0) + audit + (emit != NULL) + metrics + (svg != NULL) > 1)
+		die_usage("--who, --audit, --emit, --metrics and --svg go one "
+			  "at a time");
+	if ((who >= 0 || audit || emit || metrics || svg) &&
+	    (port >= 0 || open_size >= 0))
+		die_usage("--port and --open do not go with --who, --audit, "
+			  "--emit, --metrics or --svg");
 	if (protos && who < 0 && port < 0)
 		die_usage("--udp and --tcp go with --who or --port");
 	if (emit && json)
 		die_usage("--emit writes configuration text, not --json");
+	if ((metrics || svg) && json)
+		die_usage("%s has its own format, not --json",
+			  metrics ? "--metrics" : "--svg");
+	if (svg && !svg[0])
+		die_usage("--svg needs a file name, or - for stdout");
 	if (!protos)
 		protos = WHO_UDP | WHO_TCP;
 	check(portpool_config_set_flags(cfg, flags), "flags");
@@ -480,6 +499,11 @@ int main(int argc, char **argv)
 	}
 	if (emit) {
 		rc = emit_run(cfg, emit);
+		portpool_config_free(cfg);
+		return rc;
+	}
+	if (metrics || svg) {
+		rc = metrics ? metrics_run(cfg) : svg_run(cfg, svg);
 		portpool_config_free(cfg);
 		return rc;
 	}
