@@ -434,10 +434,15 @@ elif ! command -v systemd-analyze >/dev/null 2>&1; then
 	result SKIP units "systemd-analyze is not installed"
 else
 	root=$TMP/root
-	units=$root/usr/lib/systemd/system
+	# The unit directory is systemd's own (/lib/systemd/system on
+	# bookworm, from systemd.pc): wherever install put the service.
 	if ! make -s "B=$B" install DESTDIR="$root" prefix=/usr \
 		>"$TMP/install.log" 2>&1; then
 		result FAIL units "make install: $(tail -n 1 "$TMP/install.log")"
+	elif units=$(find "$root" -name portpool-metrics.service \
+			-exec dirname {} \; | head -n 1)
+	     [ -z "$units" ]; then
+		result FAIL units "make install put no portpool-metrics.service"
 	elif ! verify "$units"; then
 		result FAIL units "systemd-analyze verify:" \
 		       "$(head -n 1 "$TMP/verify.log")"
