@@ -125,7 +125,7 @@ int pp_member_socket(const struct portpool_config *cfg, int *fd_out)
 	return 0;
 }
 
-/* The address members bind to, less the port: built once per member. */
+/* The address members bind to, less the port: built once per pool. */
 void pp_member_addr(const struct portpool_config *cfg,
 		    struct pp_member_addr *addr)
 {

@@ -111,20 +111,18 @@ static struct portpool *open_fail(struct portpool *pool, size_t bound)
 int pp_pool_bind_one(struct portpool *pool, const struct pp_draw_set *set,
 		     struct pp_member *fresh, unsigned long *busy)
 {
-	struct pp_member_addr addr;
 	int fd, rc;
 
 	if (*set->nfree == 0)
 		return 1;
 	if (pp_member_socket(&pool->cfg, &fd) < 0)
 		return -1;
-	pp_member_addr(&pool->cfg, &addr);
 	for (;;) {
 		rc = pp_pool_draw(pool, set, &fresh->port);
 		if (rc != 0)
 			break;
 		pool->stats.bind_attempts++;
-		rc = pp_member_bind(&pool->cfg, fd, &addr, fresh->port);
+		rc = pp_member_bind(&pool->cfg, fd, &pool->addr, fresh->port);
 		if (rc == 0) {
 			fresh->fd = fd;
 			return 0;
@@ -237,6 +235,7 @@ PP_EXPORT struct portpool *portpool_open(const struct portpool_config *cfg)
 		free(pool);
 		return NULL;
 	}
+	pp_member_addr(&pool->cfg, &pool->addr);
 	if (pp_candidates_build(&pool->cfg, &pool->cand) < 0 ||
 	    fit_size(pool, pool->cand.size) < 0)
 		return open_fail(pool, 0);
