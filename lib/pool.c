@@ -253,7 +253,13 @@ PP_EXPORT struct portpool *portpool_open(const struct portpool_config *cfg)
 	pool->nfree = pool->cand.count;
 	if (bind_members(pool, &bound) < 0)
 		return open_fail(pool, bound);
-	pp_pool_rebuild_free(pool);
+	/*
+	 * Every draw took its port out of the free set: without a busy
+	 * one, what is left is exactly the candidates no member holds, and
+	 * the rebuild (an 8 KiB copy and a count) can be spared.
+	 */
+	if (pool->stats.busy_skipped)
+		pp_pool_rebuild_free(pool);
 	return pool;
 }
 
