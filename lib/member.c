@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -178,6 +179,22 @@ static unsigned long fd_table_size(void)
 	return size;
 }
 
+/*
+ * Since Linux 6.2 the size of /proc/self/fd is the number of descriptors
+ * open: one stat(), where formatting /proc/self/status costs the kernel
+ * tens of microseconds and walking the directory milliseconds with
+ * thousands open.  -1 where it says 0: an older kernel (and a process
+ * with nothing open can afford the walk).
+ */
+static long fd_count_from_size(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/fd", &st) != 0 || st.st_size <= 0)
+		return -1;
+	return (long)st.st_size;
+}
+
 long pp_open_descriptors(void)
 {
 	DIR *dir = opendir("/proc/self/fd");
@@ -226,24 +243,27 @@ unsigned long pp_nofile_room(unsigned long needed, bool raise,
 			     struct pp_nofile_undo *undo)
 {
 	struct rlimit lim;
-	unsigned long table;
 	long open_now;
 
 	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 ||
 	    lim.rlim_cur == RLIM_INFINITY)
 		return ULONG_MAX;
-	/*
-	 * The descriptor table's size bounds how many are open; when that
-	 * bound already fits, the exact count (a walk of /proc/self/fd,
-	 * milliseconds with thousands open) is not needed.
-	 */
-	table = fd_table_size();
-	if (table && table + needed <= lim.rlim_cur) {
-		*open_out = table;
-		*limit_out = (unsigned long)lim.rlim_cur;
-		return (unsigned long)lim.rlim_cur - table;
+	open_now = fd_count_from_size();
+	if (open_now < 0) {
+		/*
+		 * The descriptor table's size bounds how many are open;
+		 * when that bound already fits, the exact count (a walk of
+		 * /proc/self/fd) is not needed.
+		 */
+		unsigned long table = fd_table_size();
+
+		if (table && table + needed <= lim.rlim_cur) {
+			*open_out = table;
+			*limit_out = (unsigned long)lim.rlim_cur;
+			return (unsigned long)lim.rlim_cur - table;
+		}
+		open_now = pp_open_descriptors();
 	}
-	open_now = pp_open_descriptors();
 	if (open_now < 0)
 		open_now = probe_descriptors(lim.rlim_cur);
 	if (open_now < 0)
