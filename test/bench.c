@@ -7,7 +7,9 @@
  * runs in a forked child inside its own network namespace with lo up;
  * every strategy of a scenario runs in that process, interleaved, for
  * BENCH_REPS repetitions (31; BENCH_QUICK=1: 5 and smaller N).  Medians
- * and the median of per-repetition ratios are reported.  BENCH_ONLY=a,b
+ * and the median of per-repetition ratios are reported, for the open
+ * scenarios on the thread's CPU clock too; a bare loop of the floor's
+ * calls checks that the floor is one.  BENCH_ONLY=a,b
  * runs only the scenarios named.  Not a test: a missed target is
  * reported, never an exit status; only a setup failure exits non-zero.
  */
