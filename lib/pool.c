@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "member.h"
 #include "pool.h"
 
 /*
@@ -107,9 +108,11 @@ static struct portpool *open_fail(struct portpool *pool, size_t bound)
  * Bind one new socket to a port drawn from the set.  A busy port stays
  * out of the set (the caller rebuilds it when *busy says so) and the same
  * socket tries the next one.  Returns 1 when no free port is left.
+ * Inline in an open's loop, for the reason member.h gives.
  */
-int pp_pool_bind_one(struct portpool *pool, const struct pp_draw_set *set,
-		     struct pp_member *fresh, unsigned long *busy)
+static inline int bind_one(struct portpool *pool,
+			   const struct pp_draw_set *set,
+			   struct pp_member *fresh, unsigned long *busy)
 {
 	int fd, rc;
 
@@ -136,6 +139,12 @@ int pp_pool_bind_one(struct portpool *pool, const struct pp_draw_set *set,
 	return rc;
 }
 
+int pp_pool_bind_one(struct portpool *pool, const struct pp_draw_set *set,
+		     struct pp_member *fresh, unsigned long *busy)
+{
+	return bind_one(pool, set, fresh, busy);
+}
+
 /*
  * Bind members until the pool is full.  With PORTPOOL_OPEN_PARTIAL,
  * running out of free candidates ends the pool early instead of failing
@@ -149,8 +158,7 @@ static int bind_members(struct portpool *pool, size_t *bound)
 	unsigned long busy = 0;
 
 	while (*bound < pool->size) {
-		int rc = pp_pool_bind_one(pool, &set, &pool->member[*bound],
-					  &busy);
+		int rc = bind_one(pool, &set, &pool->member[*bound], &busy);
 
 		/*
 		 * Out of free ports, or of descriptors after all (no /proc to
