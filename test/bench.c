@@ -748,9 +748,14 @@ static void run_open_case(struct open_case *oc, const int *busy_map)
 	noise = median_ratio(t[S_FLOOR2], t[S_FLOOR], reps);
 	bare = median_ratio(t[S_FLOOR], t[S_BARE], reps);
 	cbare = median_ratio(c[S_FLOOR], c[S_BARE], reps);
-	printf("%-13s %6zu  => floor/bare loop = %.3f (CPU time %.3f)  "
-	       "target 0.97-1.03  %s\n", oc->name, oc->n, bare, cbare,
-	       fabs(bare - 1) <= 0.03 ? "PASS" : "MISS");
+	/*
+	 * Whether the floor does more work than the bare loop: on the CPU
+	 * clock, which the rest of a shared machine does not move (the
+	 * wall-clock ratio is shown beside it).
+	 */
+	printf("%-13s %6zu  => floor/bare loop = %.3f (wall clock %.3f)  "
+	       "target 0.97-1.03  %s\n", oc->name, oc->n, cbare, bare,
+	       fabs(cbare - 1) <= 0.03 ? "PASS" : "MISS");
 	ratio = median_ratio(t[S_LIB], oc->vs_kernel ? t[S_KERNEL] :
 			     t[S_FLOOR], reps);
 	cratio = median_ratio(c[S_LIB], oc->vs_kernel ? c[S_KERNEL] :
@@ -789,7 +794,7 @@ static void run_open_case(struct open_case *oc, const int *busy_map)
 	}
 	if (oc->out == &res->open_default_ratio) {
 		res->noise = noise;
-		res->bare_ratio = bare;
+		res->bare_ratio = cbare;
 	}
 	free(cands);
 	for (int i = 0; i < 3; i++)
@@ -1694,7 +1699,7 @@ int main(void)
 			run_scenario(scenarios[i].fn);
 	printf("noise: floor vs identical floor (open-default) = %.3f "
 	       "(median of per-rep ratios; 1.000 is no noise); floor vs bare "
-	       "loop = %.3f\n", res->noise, res->bare_ratio);
+	       "loop (CPU time) = %.3f\n", res->noise, res->bare_ratio);
 	printf("total %.1f s\n", (double)(now_ns() - t0) / 1e9);
 	printf("open_default_ratio=%.3f open_kb_ratio=%.3f crowded_ratio=%.3f "
 	       "crowded_uniform_ratio=%.3f crowded_kernel_bits=%.2f "
