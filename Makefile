@@ -161,7 +161,13 @@ $(B)/test/bench: test/bench.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
 
-bench: $(B)/test/bench $(B)/tools/portpool-info
+# bench-floor: portpool_open() against a bare loop of its calls, in a
+# process of its own (test/bench-floor.c says how); built, not run, here.
+$(B)/test/bench-floor: test/bench-floor.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
+
+bench: $(B)/test/bench $(B)/test/bench-floor $(B)/tools/portpool-info
 	$(B)/test/bench
 
 # The default pool needs PORTPOOL_DEFAULT_SIZE descriptors; where the hard

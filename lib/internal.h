@@ -386,19 +386,17 @@ extern const struct pp_well_known pp_well_known[];
 extern const size_t pp_well_known_count;
 
 /*
- * member.c: member sockets.  pp_member_bind() returns 0, 1 when the
- * port is busy (EADDRINUSE: callers skip it, so no sentence is written),
- * or -1; the socket stays the caller's to use or close.
+ * member.c: member sockets; the per-member system calls are inline in
+ * member.h.  pp_member_bind() returns 0, 1 when the port is busy
+ * (EADDRINUSE: callers skip it, so no sentence is written), or -1; the
+ * socket stays the caller's to use or close.
  */
-int pp_member_socket(const struct portpool_config *cfg, int *fd_out);
 struct pp_member_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
 };
 void pp_member_addr(const struct portpool_config *cfg,
 		    struct pp_member_addr *addr);
-int pp_member_bind(const struct portpool_config *cfg, int fd,
-		   struct pp_member_addr *addr, uint16_t port);
 /* Descriptors open in this process now, or -1 if it cannot be told. */
 long pp_open_descriptors(void);
 #define PP_NOFILE_HEADROOM 64u

@@ -8,9 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "member.h"
 
 void pp_close_keep_errno(int fd)
 {
@@ -25,47 +26,55 @@ static const char *family_name(int family)
 	return family == AF_INET6 ? "IPv6" : "IPv4";
 }
 
-/*
- * Ignore forged ICMP "fragmentation needed" on a member: it is the side
- * channel SAD DNS uses to find a query's port.  A kernel that does not
- * know the option leaves the member as it is; anything else is a
- * failure, since the caller asked for a defended socket.
- */
 #if defined(IP_PMTUDISC_OMIT) && defined(IPV6_PMTUDISC_OMIT)
+/* member.h sets IPV6_MTU_DISCOVER with IP_PMTUDISC_OMIT. */
 _Static_assert(IP_PMTUDISC_OMIT == IPV6_PMTUDISC_OMIT,
 	       "one value serves both families");
-
-static int omit_pmtu_discovery(int fd, int family)
-{
-	int level = family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
-	int name = family == AF_INET6 ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER;
-	/* IPV6_PMTUDISC_OMIT has the same value (asserted above). */
-	int value = IP_PMTUDISC_OMIT;
-
-	if (setsockopt(fd, level, name, &value, sizeof(value)) == 0 ||
-	    errno == ENOPROTOOPT || errno == EINVAL)
-		return 0;
-	return pp_fail(errno, "cannot set %s on a UDP socket: %s",
-		       family == AF_INET6 ? "IPV6_PMTUDISC_OMIT" :
-		       "IP_PMTUDISC_OMIT", strerror(errno));
-}
-#else
-/* No such option here (the BSDs): nothing to set. */
-static int omit_pmtu_discovery(int fd, int family)
-{
-	(void)fd;
-	(void)family;
-	return 0;
-}
 #endif
+
+/*
+ * The sentences of member.h's failures, out of line: errno still holds
+ * what the system call said.
+ */
+int pp_member_socket_failed(const struct portpool_config *cfg)
+{
+	return pp_fail(errno, "cannot make an %s UDP socket: %s",
+		       family_name(cfg->family), strerror(errno));
+}
+
+int pp_member_v6only_failed(int fd)
+{
+	int err = errno;
+
+	close(fd);
+	return pp_fail(err, "cannot make a UDP socket IPv6-only "
+		       "(IPV6_V6ONLY): %s", strerror(err));
+}
+
+int pp_member_pmtu_failed(int fd, int family)
+{
+	pp_fail(errno, "cannot set %s on a UDP socket: %s",
+		family == AF_INET6 ? "IPV6_PMTUDISC_OMIT" : "IP_PMTUDISC_OMIT",
+		strerror(errno));
+	pp_close_keep_errno(fd);
+	return -1;
+}
+
+int pp_member_bind_failed(const struct portpool_config *cfg, uint16_t port)
+{
+	return pp_fail(errno, "cannot bind a UDP socket to %s port %u: %s",
+		       cfg->has_address ? cfg->address_text :
+		       "the wildcard address", port, strerror(errno));
+}
 
 /*
  * The caller's socket hook, after the library's options and before
  * bind(), so that what it sets holds on every member, rotated and
  * refreshed ones too.  A hook that says -1 without errno still fails:
- * ECANCELED then, since something has to tell the caller why.
+ * ECANCELED then, since something has to tell the caller why.  A refused
+ * socket is closed.
  */
-static int run_hook(const struct portpool_config *cfg, int fd)
+int pp_member_run_hook(const struct portpool_config *cfg, int fd)
 {
 	int rc, err;
 
@@ -74,9 +83,11 @@ static int run_hook(const struct portpool_config *cfg, int fd)
 	if (rc == 0)
 		return 0;
 	err = errno ? errno : ECANCELED;
-	return pp_fail(err, "the socket hook refused a new %s member socket "
-		       "(it returned %d): %s", family_name(cfg->family), rc,
-		       strerror(err));
+	pp_fail(err, "the socket hook refused a new %s member socket (it "
+		"returned %d): %s", family_name(cfg->family), rc,
+		strerror(err));
+	pp_close_keep_errno(fd);
+	return -1;
 }
 
 PP_EXPORT int portpool_config_set_socket_hook(struct portpool_config *cfg,
@@ -91,41 +102,7 @@ PP_EXPORT int portpool_config_set_socket_hook(struct portpool_config *cfg,
 	return 0;
 }
 
-/* A new member socket, configured but not bound yet. */
-int pp_member_socket(const struct portpool_config *cfg, int *fd_out)
-{
-	int fd, on = 1;
-
-	/* Defined on failure too: under LTO, gcc cannot see that pp_fail()
-	 * returns -1 and warns that the caller's fd may be uninitialized. */
-	*fd_out = -1;
-	fd = socket(cfg->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return pp_fail(errno, "cannot make an %s UDP socket: %s",
-			       family_name(cfg->family), strerror(errno));
-	if (cfg->family == AF_INET6 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) {
-		int err = errno;
-
-		close(fd);
-		return pp_fail(err, "cannot make a UDP socket IPv6-only "
-			       "(IPV6_V6ONLY): %s", strerror(err));
-	}
-	if (!(cfg->flags & PORTPOOL_NO_PMTUDISC_OMIT) &&
-	    omit_pmtu_discovery(fd, cfg->family) < 0) {
-		pp_close_keep_errno(fd);
-		return -1;
-	}
-	/* One test of a pointer when no hook is set: nothing to measure. */
-	if (cfg->hook && run_hook(cfg, fd) < 0) {
-		pp_close_keep_errno(fd);
-		return -1;
-	}
-	*fd_out = fd;
-	return 0;
-}
-
-/* The address members bind to, less the port: built once per member. */
+/* The address members bind to, less the port: built once per pool. */
 void pp_member_addr(const struct portpool_config *cfg,
 		    struct pp_member_addr *addr)
 {
@@ -139,27 +116,6 @@ void pp_member_addr(const struct portpool_config *cfg,
 			    sizeof(struct sockaddr_in6) :
 			    sizeof(struct sockaddr_in);
 	}
-}
-
-/*
- * Bind the socket to a port: 0; 1 if the port is busy (EADDRINUSE: the
- * socket stays unbound and can try another port, so a crowded range
- * costs one bind per busy port, not a socket and a close as well); -1.
- */
-int pp_member_bind(const struct portpool_config *cfg, int fd,
-		   struct pp_member_addr *addr, uint16_t port)
-{
-	if (cfg->family == AF_INET6)
-		((struct sockaddr_in6 *)&addr->ss)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)&addr->ss)->sin_port = htons(port);
-	if (bind(fd, (struct sockaddr *)&addr->ss, addr->len) == 0)
-		return 0;
-	if (errno == EADDRINUSE)
-		return 1;
-	return pp_fail(errno, "cannot bind a UDP socket to %s port %u: %s",
-		       cfg->has_address ? cfg->address_text :
-		       "the wildcard address", port, strerror(errno));
 }
 
 /*
@@ -181,6 +137,22 @@ static unsigned long fd_table_size(void)
 			break;
 	fclose(status);
 	return size;
+}
+
+/*
+ * Since Linux 6.2 the size of /proc/self/fd is the number of descriptors
+ * open: one stat(), where formatting /proc/self/status costs the kernel
+ * tens of microseconds and walking the directory milliseconds with
+ * thousands open.  -1 where it says 0: an older kernel (and a process
+ * with nothing open can afford the walk).
+ */
+static long fd_count_from_size(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/fd", &st) != 0 || st.st_size <= 0)
+		return -1;
+	return (long)st.st_size;
 }
 
 long pp_open_descriptors(void)
@@ -231,24 +203,27 @@ unsigned long pp_nofile_room(unsigned long needed, bool raise,
 			     struct pp_nofile_undo *undo)
 {
 	struct rlimit lim;
-	unsigned long table;
 	long open_now;
 
 	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 ||
 	    lim.rlim_cur == RLIM_INFINITY)
 		return ULONG_MAX;
-	/*
-	 * The descriptor table's size bounds how many are open; when that
-	 * bound already fits, the exact count (a walk of /proc/self/fd,
-	 * milliseconds with thousands open) is not needed.
-	 */
-	table = fd_table_size();
-	if (table && table + needed <= lim.rlim_cur) {
-		*open_out = table;
-		*limit_out = (unsigned long)lim.rlim_cur;
-		return (unsigned long)lim.rlim_cur - table;
+	open_now = fd_count_from_size();
+	if (open_now < 0) {
+		/*
+		 * The descriptor table's size bounds how many are open;
+		 * when that bound already fits, the exact count (a walk of
+		 * /proc/self/fd) is not needed.
+		 */
+		unsigned long table = fd_table_size();
+
+		if (table && table + needed <= lim.rlim_cur) {
+			*open_out = table;
+			*limit_out = (unsigned long)lim.rlim_cur;
+			return (unsigned long)lim.rlim_cur - table;
+		}
+		open_now = pp_open_descriptors();
 	}
-	open_now = pp_open_descriptors();
 	if (open_now < 0)
 		open_now = probe_descriptors(lim.rlim_cur);
 	if (open_now < 0)

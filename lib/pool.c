@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "member.h"
 #include "pool.h"
 
 /*
@@ -107,24 +108,24 @@ static struct portpool *open_fail(struct portpool *pool, size_t bound)
  * Bind one new socket to a port drawn from the set.  A busy port stays
  * out of the set (the caller rebuilds it when *busy says so) and the same
  * socket tries the next one.  Returns 1 when no free port is left.
+ * Inline in an open's loop, for the reason member.h gives.
  */
-int pp_pool_bind_one(struct portpool *pool, const struct pp_draw_set *set,
-		     struct pp_member *fresh, unsigned long *busy)
+static inline int bind_one(struct portpool *pool,
+			   const struct pp_draw_set *set,
+			   struct pp_member *fresh, unsigned long *busy)
 {
-	struct pp_member_addr addr;
 	int fd, rc;
 
 	if (*set->nfree == 0)
 		return 1;
 	if (pp_member_socket(&pool->cfg, &fd) < 0)
 		return -1;
-	pp_member_addr(&pool->cfg, &addr);
 	for (;;) {
 		rc = pp_pool_draw(pool, set, &fresh->port);
 		if (rc != 0)
 			break;
 		pool->stats.bind_attempts++;
-		rc = pp_member_bind(&pool->cfg, fd, &addr, fresh->port);
+		rc = pp_member_bind(&pool->cfg, fd, &pool->addr, fresh->port);
 		if (rc == 0) {
 			fresh->fd = fd;
 			return 0;
@@ -136,6 +137,12 @@ int pp_pool_bind_one(struct portpool *pool, const struct pp_draw_set *set,
 	}
 	pp_close_keep_errno(fd);
 	return rc;
+}
+
+int pp_pool_bind_one(struct portpool *pool, const struct pp_draw_set *set,
+		     struct pp_member *fresh, unsigned long *busy)
+{
+	return bind_one(pool, set, fresh, busy);
 }
 
 /*
@@ -151,8 +158,7 @@ static int bind_members(struct portpool *pool, size_t *bound)
 	unsigned long busy = 0;
 
 	while (*bound < pool->size) {
-		int rc = pp_pool_bind_one(pool, &set, &pool->member[*bound],
-					  &busy);
+		int rc = bind_one(pool, &set, &pool->member[*bound], &busy);
 
 		/*
 		 * Out of free ports, or of descriptors after all (no /proc to
@@ -237,6 +243,7 @@ PP_EXPORT struct portpool *portpool_open(const struct portpool_config *cfg)
 		free(pool);
 		return NULL;
 	}
+	pp_member_addr(&pool->cfg, &pool->addr);
 	if (pp_candidates_build(&pool->cfg, &pool->cand) < 0 ||
 	    fit_size(pool, pool->cand.size) < 0)
 		return open_fail(pool, 0);
@@ -254,7 +261,13 @@ PP_EXPORT struct portpool *portpool_open(const struct portpool_config *cfg)
 	pool->nfree = pool->cand.count;
 	if (bind_members(pool, &bound) < 0)
 		return open_fail(pool, bound);
-	pp_pool_rebuild_free(pool);
+	/*
+	 * Every draw took its port out of the free set: without a busy
+	 * one, what is left is exactly the candidates no member holds, and
+	 * the rebuild (an 8 KiB copy and a count) can be spared.
+	 */
+	if (pool->stats.busy_skipped)
+		pp_pool_rebuild_free(pool);
 	return pool;
 }
 

@@ -20,6 +20,9 @@ struct portpool {
 	struct pp_member *member;
 	struct portpool_stats stats;	/* the counters; the rest is derived */
 	struct pp_nofile_undo nofile;	/* a raise to take back on failure */
+	/* The address every member binds to, built once at open: a bind
+	 * only writes its port into it. */
+	struct pp_member_addr addr;
 	/* portpool_moved(): size slots; a pool has at most 65,535 members,
 	 * so 16 bits each keep the per-member memory low. */
 	uint16_t *moved;

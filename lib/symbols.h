@@ -33,8 +33,11 @@
 #define pp_fail_null			__portpool_fail_null
 #define pp_grouped			__portpool_grouped
 #define pp_member_addr			__portpool_member_addr
-#define pp_member_bind			__portpool_member_bind
-#define pp_member_socket		__portpool_member_socket
+#define pp_member_bind_failed		__portpool_member_bind_failed
+#define pp_member_pmtu_failed		__portpool_member_pmtu_failed
+#define pp_member_run_hook		__portpool_member_run_hook
+#define pp_member_socket_failed		__portpool_member_socket_failed
+#define pp_member_v6only_failed		__portpool_member_v6only_failed
 #define pp_nofile_restore		__portpool_nofile_restore
 #define pp_nofile_room			__portpool_nofile_room
 #define pp_open_descriptors		__portpool_open_descriptors

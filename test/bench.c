@@ -7,7 +7,9 @@
  * runs in a forked child inside its own network namespace with lo up;
  * every strategy of a scenario runs in that process, interleaved, for
  * BENCH_REPS repetitions (31; BENCH_QUICK=1: 5 and smaller N).  Medians
- * and the median of per-repetition ratios are reported.  BENCH_ONLY=a,b
+ * and the median of per-repetition ratios are reported, for the open
+ * scenarios on the thread's CPU clock too; a bare loop of the floor's
+ * calls checks that the floor is one.  BENCH_ONLY=a,b
  * runs only the scenarios named.  Not a test: a missed target is
  * reported, never an exit status; only a setup failure exits non-zero.
  */
@@ -54,13 +56,14 @@ struct results {
 	double audit_ratio;
 	double guard_ratio, preload_ratio;
 	double map_ratio;
+	double bare_ratio;
 };
 
 static struct results *res;
 static int reps = 31;
 static bool quick;
 
-static void die(const char *what)
+__attribute__((noreturn, cold)) static void die(const char *what)
 {
 	fprintf(stderr, "bench: setup failure: %s: %s\n", what,
 		strerror(errno));
@@ -68,7 +71,7 @@ static void die(const char *what)
 	_exit(2);
 }
 
-static void die_pp(const char *what)
+__attribute__((noreturn, cold)) static void die_pp(const char *what)
 {
 	fprintf(stderr, "bench: setup failure: %s: %s\n", what,
 		portpool_error());
@@ -76,12 +79,27 @@ static void die_pp(const char *what)
 	_exit(2);
 }
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/*
+ * The thread's CPU time: what other processes take of the CPU meanwhile
+ * (the machine is shared) does not count, while the kernel's work for
+ * this thread, softirqs included, does.
+ */
+static uint64_t cpu_ns(void)
+{
+	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -229,6 +247,9 @@ static int floor_socket(void)
 	return fd;
 }
 
+/* Whether a bare loop's bind failed: the run is then void. */
+static bool bare_failed;
+
 /* 0 bound, 1 busy; anything else is a setup failure. */
 static int bind_port(int fd, unsigned port)
 {
@@ -265,15 +286,63 @@ static void close_all(int *fds, size_t n)
 
 /*
  * The floor: socket + the setsockopt calls the library's defaults make +
- * bind to a pre-drawn list of distinct free ports.
+ * bind to a pre-drawn list of distinct free ports, and nothing else in
+ * the loop: the address is built once, and a failure, which ends the
+ * run, is a branch not taken.  The bare loop below checks it.
  */
 static void floor_open(int *fds, size_t n, const uint16_t *ports)
 {
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+#ifdef PORTPOOL_NO_PMTUDISC_OMIT
+	int omit = IP_PMTUDISC_OMIT;
+#endif
+
 	for (size_t i = 0; i < n; i++) {
-		fds[i] = floor_socket();
-		if (bind_port(fds[i], ports[i]) != 0)
-			die("floor: a pre-drawn port is busy");
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK |
+				SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			die("floor: socket");
+#ifdef PORTPOOL_NO_PMTUDISC_OMIT
+		if (setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &omit,
+			       sizeof(omit)) < 0)
+			die("floor: setsockopt IP_MTU_DISCOVER");
+#endif
+		sin.sin_port = htons(ports[i]);
+		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+			die("floor: bind to a pre-drawn free port");
+		fds[i] = fd;
 	}
+}
+
+/*
+ * The bare loop: the floor's calls as a program outside the bench makes
+ * them (test/bench-floor.c), nothing else inside the loop: no helper, no
+ * check; a failure is found after the clock stops.  The floor must cost
+ * what this costs, or it is not the floor.
+ */
+static void bare_open(int *fds, size_t n, const uint16_t *ports)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+#ifdef PORTPOOL_NO_PMTUDISC_OMIT
+	int omit = IP_PMTUDISC_OMIT;
+#endif
+	unsigned failed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK |
+				SOCK_CLOEXEC, 0);
+
+#ifdef PORTPOOL_NO_PMTUDISC_OMIT
+		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &omit,
+			   sizeof(omit));
+#endif
+		sin.sin_port = htons(ports[i]);
+		failed |= (unsigned)bind(fd, (struct sockaddr *)&sin,
+					 sizeof(sin));
+		fds[i] = fd;
+	}
+	bare_failed |= failed != 0;
 }
 
 static void kernel_open(int *fds, size_t n, struct counts *c)
@@ -464,11 +533,11 @@ static void diag_open(int *fds, size_t n, const uint16_t *order,
 
 /* ---- open scenarios ---- */
 
-enum strat { S_LIB, S_FLOOR, S_FLOOR2, S_UFLOOR, S_DIAG, S_KERNEL, S_BIND,
-	     S_PDNS, S_DNSMASQ, S_UNBOUND, S_COUNT };
+enum strat { S_LIB, S_FLOOR, S_FLOOR2, S_BARE, S_UFLOOR, S_DIAG, S_KERNEL,
+	     S_BIND, S_PDNS, S_DNSMASQ, S_UNBOUND, S_COUNT };
 
 static const char *const strat_name[S_COUNT] = {
-	"libportpool", "floor", "floor (again)", "uniform floor",
+	"libportpool", "floor", "floor (again)", "bare loop", "uniform floor",
 	"uniform+sock_diag", "kernel port 0", "BIND 6 tries",
 	"PowerDNS 8+port 0", "dnsmasq 100 tries", "Unbound shuffle",
 };
@@ -553,36 +622,48 @@ static uint16_t *predraw(const struct portpool_config *cfg, unsigned first,
 
 static void print_header(void)
 {
-	printf("%-13s %6s  %-18s %11s %9s %9s %10s\n", "scenario", "N",
-	       "strategy", "median_ms", "ratio", "attempts", "failures");
+	printf("%-13s %6s  %-18s %11s %9s %9s %9s %10s\n", "scenario", "N",
+	       "strategy", "median_ms", "ratio", "cpu_ratio", "attempts",
+	       "failures");
+}
+
+/*
+ * Each floor gets its own fresh ports every repetition: the library
+ * draws new ones every time, and a floor must not bind the ports another
+ * strategy bound a moment ago in the same repetition.
+ */
+static uint16_t *floor_ports(const struct open_case *oc, const int *busy_map,
+			     size_t *nfree)
+{
+	uint16_t *ports = predraw(oc->cfg, oc->first, oc->last, busy_map,
+				  nfree);
+
+	if (*nfree < oc->n)
+		die("predraw: not enough free candidates");
+	return ports;
 }
 
 static void run_open_case(struct open_case *oc, const int *busy_map)
 {
-	double t[S_COUNT][MAX_REPS];
+	double t[S_COUNT][MAX_REPS], c[S_COUNT][MAX_REPS];
 	struct counts cnt[S_COUNT];
 	int *fds = malloc(oc->n * sizeof(*fds));
 	uint16_t *scratch = malloc(65536 * sizeof(*scratch));
-	uint16_t *ports, *cands;
+	uint16_t *ports[3], *cands;
 	size_t nfree, ncands;
-	double ratio, noise;
+	double ratio, cratio, noise, bare, cbare;
 
 	if (!fds || !scratch)
 		die("malloc");
 	memset(cnt, 0, sizeof(cnt));
-	ports = predraw(oc->cfg, oc->first, oc->last, busy_map, &nfree);
-	if (nfree < oc->n)
-		die("predraw: not enough free candidates");
+	for (int i = 0; i < 3; i++)
+		ports[i] = floor_ports(oc, busy_map, &nfree);
 	cands = predraw(oc->cfg, oc->first, oc->last, NULL, &ncands);
 	for (int r = 0; r < reps; r++) {
 		uint16_t order[S_COUNT];
 
-		/*
-		 * Fresh ports each repetition for the floors too: the
-		 * library draws new ones every time, and the kernel is
-		 * faster on ports it has just seen bound and freed.
-		 */
-		shuffle(ports, nfree);
+		for (int i = 0; i < 3; i++)
+			shuffle(ports[i], nfree);
 		shuffle(cands, ncands);
 
 		/* a random order each repetition */
@@ -593,7 +674,7 @@ static void run_open_case(struct open_case *oc, const int *busy_map)
 			int s = order[k];
 			struct portpool *pool = NULL;
 			struct portpool_stats st;
-			uint64_t t0 = now_ns();
+			uint64_t c0 = cpu_ns(), t0 = now_ns();
 
 			switch (s) {
 			case S_LIB:
@@ -601,7 +682,10 @@ static void run_open_case(struct open_case *oc, const int *busy_map)
 				break;
 			case S_FLOOR:
 			case S_FLOOR2:
-				floor_open(fds, oc->n, ports);
+				floor_open(fds, oc->n, ports[s - S_FLOOR]);
+				break;
+			case S_BARE:
+				bare_open(fds, oc->n, ports[2]);
 				break;
 			case S_UFLOOR:
 				ufloor_open(fds, oc->n, cands, ncands,
@@ -632,6 +716,7 @@ static void run_open_case(struct open_case *oc, const int *busy_map)
 				break;
 			}
 			t[s][r] = (double)(now_ns() - t0);
+			c[s][r] = (double)(cpu_ns() - c0);
 			if (s == S_LIB) {
 				if (!pool)
 					die_pp("portpool_open");
@@ -640,6 +725,11 @@ static void run_open_case(struct open_case *oc, const int *busy_map)
 				cnt[s].failures += oc->n - st.size;
 				portpool_close(pool);
 			} else {
+				if (bare_failed) {
+					errno = 0;
+					die("bare loop: a socket, option or "
+					    "bind failed");
+				}
 				close_all(fds, oc->n);
 			}
 			settle();
@@ -648,24 +738,38 @@ static void run_open_case(struct open_case *oc, const int *busy_map)
 	for (int s = 0; s < S_COUNT; s++) {
 		double rr = median_ratio(t[s], t[S_FLOOR], reps);
 
-		printf("%-13s %6zu  %-18s %11.3f %9.3f %9.0f %10.1f\n",
+		printf("%-13s %6zu  %-18s %11.3f %9.3f %9.3f %9.0f %10.1f\n",
 		       oc->name, oc->n, strat_name[s],
 		       median(t[s], reps) / 1e6, rr,
+		       median_ratio(c[s], c[S_FLOOR], reps),
 		       (double)cnt[s].attempts / reps,
 		       (double)cnt[s].failures / reps);
 	}
 	noise = median_ratio(t[S_FLOOR2], t[S_FLOOR], reps);
+	bare = median_ratio(t[S_FLOOR], t[S_BARE], reps);
+	cbare = median_ratio(c[S_FLOOR], c[S_BARE], reps);
+	/*
+	 * Whether the floor does more work than the bare loop: on the CPU
+	 * clock, which the rest of a shared machine does not move (the
+	 * wall-clock ratio is shown beside it).
+	 */
+	printf("%-13s %6zu  => floor/bare loop = %.3f (wall clock %.3f)  "
+	       "target 0.97-1.03  %s\n", oc->name, oc->n, cbare, bare,
+	       fabs(cbare - 1) <= 0.03 ? "PASS" : "MISS");
 	ratio = median_ratio(t[S_LIB], oc->vs_kernel ? t[S_KERNEL] :
 			     t[S_FLOOR], reps);
+	cratio = median_ratio(c[S_LIB], oc->vs_kernel ? c[S_KERNEL] :
+			      c[S_FLOOR], reps);
 	if (oc->vs_kernel)
-		printf("%-13s %6zu  => lib/kernel = %.3f  (information: port "
-		       "0 is not a uniform choice)   (noise floor/floor = "
-		       "%.3f; attempts, failures per rep)\n\n", oc->name,
-		       oc->n, ratio, noise);
-	else
-		printf("%-13s %6zu  => lib/floor = %.3f  target <= %.2f  %s   "
+		printf("%-13s %6zu  => lib/kernel = %.3f (CPU time %.3f)  "
+		       "(information: port 0 is not a uniform choice)   "
 		       "(noise floor/floor = %.3f; attempts, failures per "
-		       "rep)\n\n", oc->name, oc->n, ratio, oc->target,
+		       "rep)\n\n", oc->name, oc->n, ratio, cratio, noise);
+	else
+		printf("%-13s %6zu  => lib/floor = %.3f (CPU time %.3f)  "
+		       "target <= %.2f  %s   (noise floor/floor = %.3f; "
+		       "attempts, failures per rep)\n\n", oc->name, oc->n,
+		       ratio, cratio, oc->target,
 		       ratio <= oc->target ? "PASS" : "MISS", noise);
 	*oc->out = ratio;
 	if (oc->out_uniform) {
@@ -681,16 +785,20 @@ static void run_open_case(struct open_case *oc, const int *busy_map)
 		       median_ratio(t[S_UFLOOR], t[S_KERNEL], reps),
 		       median_ratio(t[S_DIAG], t[S_KERNEL], reps));
 		ratio = median_ratio(t[S_LIB], t[S_UFLOOR], reps);
-		printf("%-13s %6zu  => lib/uniform floor = %.3f  target <= "
-		       "%.2f  %s\n\n", oc->name, oc->n, ratio,
+		printf("%-13s %6zu  => lib/uniform floor = %.3f (CPU time "
+		       "%.3f)  target <= %.2f  %s\n\n", oc->name, oc->n,
+		       ratio, median_ratio(c[S_LIB], c[S_UFLOOR], reps),
 		       CROWDED_UNIFORM_TARGET,
 		       ratio <= CROWDED_UNIFORM_TARGET ? "PASS" : "MISS");
 		*oc->out_uniform = ratio;
 	}
-	if (oc->out == &res->open_default_ratio)
+	if (oc->out == &res->open_default_ratio) {
 		res->noise = noise;
+		res->bare_ratio = cbare;
+	}
 	free(cands);
-	free(ports);
+	for (int i = 0; i < 3; i++)
+		free(ports[i]);
 	free(scratch);
 	free(fds);
 }
@@ -1590,21 +1698,21 @@ int main(void)
 		if (!only || !*only || listed(only, scenarios[i].name))
 			run_scenario(scenarios[i].fn);
 	printf("noise: floor vs identical floor (open-default) = %.3f "
-	       "(median of per-rep ratios; 1.000 is no noise)\n",
-	       res->noise);
+	       "(median of per-rep ratios; 1.000 is no noise); floor vs bare "
+	       "loop (CPU time) = %.3f\n", res->noise, res->bare_ratio);
 	printf("total %.1f s\n", (double)(now_ns() - t0) / 1e9);
 	printf("open_default_ratio=%.3f open_kb_ratio=%.3f crowded_ratio=%.3f "
 	       "crowded_uniform_ratio=%.3f crowded_kernel_bits=%.2f "
 	       "crowded_lib_bits=%.2f whole_ratio=%.3f pick_ns=%.2f "
 	       "rotate_ratio=%.3f refresh_ms=%.3f mem_fixed_bytes=%.0f "
 	       "mem_per_member_bytes=%.2f map_ratio=%.3f audit_ratio=%.3f "
-	       "guard_ratio=%.3f preload_ratio=%.3f\n",
+	       "guard_ratio=%.3f preload_ratio=%.3f floor_bare_ratio=%.3f\n",
 	       res->open_default_ratio,
 	       res->open_kb_ratio, res->crowded_ratio,
 	       res->crowded_uniform_ratio, res->kernel_bits, res->lib_bits,
 	       res->whole_ratio, res->pick_ns, res->rotate_ratio,
 	       res->refresh_ms, res->mem_fixed, res->mem_per_member,
 	       res->map_ratio, res->audit_ratio, res->guard_ratio,
-	       res->preload_ratio);
+	       res->preload_ratio, res->bare_ratio);
 	return 0;
 }
