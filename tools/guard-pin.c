@@ -21,7 +21,9 @@
 #include "guard.h"
 #include "portpool-guard.skel.h"
 
-const char *const pin_names[] = { "bind4", "bind6", "deny", "refused" };
+const char *const pin_names[] = {
+	"bind4", "bind6", "deny", "refused", "netns", "nsinfo", "owners",
+};
 
 void pin_path(char *buf, size_t size, int which)
 {
@@ -45,9 +47,15 @@ static const struct {
 	[PIN_BIND6] = { true, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "guard_bind6",
 			0, 0 },
 	[PIN_DENY] = { false, BPF_MAP_TYPE_ARRAY, "deny",
-		       DENY_WORDS * sizeof(uint64_t), 1 },
+		       DENY_WORDS * sizeof(uint64_t), NS_SLOTS },
 	[PIN_REFUSED] = { false, BPF_MAP_TYPE_ARRAY, "refused",
 			  sizeof(__u64), 65536 },
+	[PIN_NETNS] = { false, BPF_MAP_TYPE_HASH, "netns", sizeof(__u32),
+			NS_SLOTS },
+	[PIN_NSINFO] = { false, BPF_MAP_TYPE_ARRAY, "nsinfo",
+			 sizeof(struct ns_info), NS_SLOTS },
+	[PIN_OWNERS] = { false, BPF_MAP_TYPE_HASH, "owners",
+			 sizeof(struct owner_val), OWNERS_MAX },
 };
 
 /* Why the last pin_get() found something that is not ours ("" if it did
@@ -359,6 +367,9 @@ int do_load(void)
 	fds[PIN_BIND6] = bpf_program__fd(skel->progs.guard_bind6);
 	fds[PIN_DENY] = bpf_map__fd(skel->maps.deny);
 	fds[PIN_REFUSED] = bpf_map__fd(skel->maps.refused);
+	fds[PIN_NETNS] = bpf_map__fd(skel->maps.netns);
+	fds[PIN_NSINFO] = bpf_map__fd(skel->maps.nsinfo);
+	fds[PIN_OWNERS] = bpf_map__fd(skel->maps.owners);
 	for (int i = 0; i < PIN_COUNT; i++) {
 		pin_path(path, sizeof(path), i);
 		if (bpf_obj_pin(fds[i], path) < 0) {

@@ -19,18 +19,24 @@
 
 #define DEFAULT_PIN_DIR	"/sys/fs/bpf/portpool"
 #define DEFAULT_UNIT_DIR "/etc/systemd/system"
+/* The guard's own file: libportpool never reads it (portpool.conf(5)). */
+#define DEFAULT_OWNER_FILE PP_SYSCONFDIR "/portpool-guard.conf"
 
 const char *pin_dir = DEFAULT_PIN_DIR;
 const char *unit_dir = DEFAULT_UNIT_DIR;
 unsigned int sources = DENY_DEFAULT_SOURCES;
 const char *extra;			/* --reserve LIST */
+const char *owner_file = DEFAULT_OWNER_FILE;
 
 void usage(void)
 {
 	fprintf(stderr, "usage: portpool-guard [--pin-dir DIR] [--sources "
-		"LIST] [--reserve LIST] [--unit-dir DIR] load | attach "
-		"CGROUP_DIR | detach CGROUP_DIR | sync [--kernel] | status "
-		"[--json] | unload | run [CGROUP_DIR...] | enable UNIT\n");
+		"LIST] [--reserve LIST] [--unit-dir DIR] [--config FILE] load "
+		"[--netns PATH]... | attach CGROUP_DIR | detach CGROUP_DIR | "
+		"sync [--kernel] [--netns PATH]... [--no-netns PATH]... | "
+		"status [--json] | unload | run [CGROUP_DIR...] | enable UNIT "
+		"| own PORTS CGROUP_DIR|--self|--unit UNIT | disown PORTS "
+		"[CGROUP_DIR|--self] | owners [--json]\n");
 	exit(2);
 }
 
@@ -47,18 +53,54 @@ int fail(const char *fmt, ...)
 	return 1;
 }
 
+/*
+ * load's and sync's namespace options into ns_add and ns_del (sync's
+ * --kernel passes); false for anything else.
+ */
+static bool ns_args(int argc, char **argv, bool is_sync)
+{
+	static const char **add, **del;
+
+	add = calloc((size_t)argc, sizeof(*add));
+	del = calloc((size_t)argc, sizeof(*del));
+	if (!add || !del)
+		return false;
+	ns_add = add;
+	ns_del = del;
+	for (int i = 1; i < argc; i++) {
+		if (is_sync && !strcmp(argv[i], "--kernel"))
+			continue;
+		if (i + 1 >= argc || !*argv[i + 1])
+			return false;
+		if (!strcmp(argv[i], "--netns"))
+			add[ns_nadd++] = argv[++i];
+		else if (is_sync && !strcmp(argv[i], "--no-netns"))
+			del[ns_ndel++] = argv[++i];
+		else
+			return false;
+	}
+	return true;
+}
+
 /* The command and its arguments are well formed (usage() otherwise). */
 static bool args_ok(const char *cmd, int argc, char **argv)
 {
-	if (!strcmp(cmd, "load") || !strcmp(cmd, "unload"))
+	if (!strcmp(cmd, "load"))
+		return ns_args(argc, argv, false);
+	if (!strcmp(cmd, "sync"))
+		return ns_args(argc, argv, true);
+	if (!strcmp(cmd, "unload"))
 		return argc == 1;
 	if (!strcmp(cmd, "attach") || !strcmp(cmd, "detach") ||
 	    !strcmp(cmd, "enable"))
 		return argc == 2;
-	if (!strcmp(cmd, "sync"))
-		return argc == 1 || (argc == 2 && !strcmp(argv[1], "--kernel"));
-	if (!strcmp(cmd, "status"))
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "owners"))
 		return argc == 1 || (argc == 2 && !strcmp(argv[1], "--json"));
+	if (!strcmp(cmd, "own"))
+		return (argc == 3 && strcmp(argv[2], "--unit")) ||
+		       (argc == 4 && !strcmp(argv[2], "--unit"));
+	if (!strcmp(cmd, "disown"))
+		return argc == 2 || argc == 3;
 	return !strcmp(cmd, "run");
 }
 
@@ -78,6 +120,8 @@ int main(int argc, char **argv)
 			unit_dir = argv[++i];
 		else if (!strcmp(opt, "--reserve"))
 			extra = argv[++i];
+		else if (!strcmp(opt, "--config"))
+			owner_file = argv[++i];
 		else if (!strcmp(opt, "--sources")) {
 			if (deny_parse_sources(argv[++i], &sources) < 0) {
 				fprintf(stderr, "portpool-guard: --sources "
@@ -114,5 +158,11 @@ int main(int argc, char **argv)
 		return do_unload();
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc, argv);
+	if (!strcmp(cmd, "own"))
+		return cmd_own(argc, argv);
+	if (!strcmp(cmd, "disown"))
+		return cmd_disown(argc, argv);
+	if (!strcmp(cmd, "owners"))
+		return cmd_owners(argc, argv);
 	return cmd_enable(argv[1]);
 }
