@@ -392,7 +392,8 @@ GUARD_ALL := $(GUARD) $(PRELOAD)
 else
 GUARD_ALL := $(PRELOAD) guard-missing
 endif
-GUARD_CHECKS := "sh test/guard-e2e.sh" "sh test/guard-edges-e2e.sh"
+GUARD_CHECKS := "sh test/guard-e2e.sh" "sh test/guard-edges-e2e.sh" \
+	"sh test/owners-e2e.sh"
 MAN_PAGES += $(filter-out $(MAN_PAGES),man/portpool-guard.8 \
 	man/libportpool-preload.8)
 

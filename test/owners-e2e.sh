@@ -1,0 +1,317 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+#
+# End to end for the whole-host guard: owners and network namespaces.
+# A cgroup this script makes stands for the host (HOSTCG, the guard
+# attached at its top, as "attach /sys/fs/cgroup" would be), another
+# holds the same processes unguarded (PLAINCG, the negative controls).
+# Everything runs in network namespace A, which the script made and gave
+# to "load --netns"; its kernel list reserves 4505; the policy reserves
+# 500 and 4500.  Namespace B (kernel list 4507) is not given at first.
+#   charon       Debian's strongSwan charon, its config and /run in a
+#                temporary directory, owns 500 and 4500: three starts in a
+#                row, each in a cgroup made afresh and registered the way
+#                the drop-in of "own --unit" does it (its ExecStartPre
+#                line, run inside the new cgroup); it binds both ports,
+#                IPv4 and IPv6, every time, and the drop-in passes
+#                systemd-analyze verify
+#   resolvers    dnsmasq (--min-port=4490 --max-port=4510) and Unbound in
+#                sibling cgroups: every query answered, none from 4500 or
+#                4505; unguarded (the control), both use 4500
+#   first        a resolver holding 4500 first (dnsmasq --query-port):
+#                unguarded charon cannot bind 4500 (the control); guarded,
+#                the resolver is refused and charon binds it
+#   plain        a plain program in a sibling cgroup: 4500 refused in A,
+#                allowed in B, refused there once "sync --netns B" adds B;
+#                each namespace's own kernel list applies in it only
+#   remade       the owner cgroup removed and made again at its path: no
+#                bind of 4500 there until it is registered; the old
+#                registration dropped
+#   subtree, owner file, status, gone namespace
+# BPF objects are pinned on a private bpffs; cgroups, namespaces and
+# processes are the script's own and removed after.  One line per
+# check, then "owners-e2e: N passed, M failed".  Exit 77 (needs root)
+# when not root; any other skip is exit 77, or 1 under CI=true.
+#
+# Usage: sh test/owners-e2e.sh      (B=dir picks the build directory)
+
+cd "$(dirname "$0")/.." || exit 1
+TOP=$(pwd)
+B=${B:-build}
+QUERIES=${OWNERS_QUERIES:-1000}
+CHARON=/usr/lib/ipsec/charon
+
+skip() {
+	echo "$*"
+	[ "${CI:-}" = true ] && { echo "(a skip is a failure under CI)"; exit 1; }
+	exit 77
+}
+if [ "$(id -u)" != 0 ]; then
+	echo "needs root: BPF programs on cgroups (CAP_BPF, CAP_NET_ADMIN)"
+	exit 77
+fi
+PATH=$PATH:/usr/sbin:/sbin
+export PATH
+unshare -n true 2>/dev/null || skip "needs root: cannot make a network namespace"
+CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+[ -n "$CGROOT" ] || skip "needs cgroup v2: no cgroup2 mount in /proc/mounts"
+for t in unbound dnsmasq python3 nsenter ss systemd-analyze; do
+	command -v $t >/dev/null 2>&1 ||
+		skip "needs $t (sh test/deps.sh daemons guard)"
+done
+[ -x $CHARON ] || skip "needs $CHARON (sh test/deps.sh daemons)"
+make -s B="$B" guard >/dev/null 2>&1
+GUARD=$TOP/$B/tools/portpool-guard
+[ -x "$GUARD" ] ||
+	skip "needs clang, libbpf-dev, bpftool to build portpool-guard" \
+	     "(sh test/deps.sh guard)"
+
+. test/e2e-lib.sh
+E2E_SEP=
+
+# No dots in the pin path (libbpf).
+TMP=$(mktemp -d /tmp/ppownersXXXXXX) || exit 1
+tag=${TMP##*/}
+HOSTCG=$CGROOT/$tag-host
+PLAINCG=$CGROOT/$tag-plain
+PIN=$TMP/bpf/pins
+mkdir "$TMP/bpf" "$HOSTCG" "$PLAINCG" || exit 1
+holders=
+cleanup() {
+	for p in $pids $holders; do kill "$p" 2>/dev/null; done
+	"$GUARD" --pin-dir "$PIN" unload >/dev/null 2>&1
+	# Deepest first; processes left would keep a cgroup: end them.
+	for cg in $(find "$HOSTCG" "$PLAINCG" -depth -type d 2>/dev/null); do
+		for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do
+			kill -9 "$p"
+		done
+		n=0
+		while ! rmdir "$cg" 2>/dev/null && [ $n -lt 20 ]; do
+			n=$((n + 1)); sleep 0.1
+		done
+	done
+	umount "$TMP/bpf" 2>/dev/null
+	[ -n "${OWNERS_KEEP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+mount -t bpf -o mode=0700 bpf "$TMP/bpf" || skip "needs root: cannot mount a bpffs"
+
+export PORTPOOL_CONF="$TMP/policy.conf"
+printf 'reserved_ports = 500,4500\n' >"$PORTPOOL_CONF"
+chmod 644 "$PORTPOOL_CONF"
+: >"$TMP/guard.conf"
+chmod 644 "$TMP/guard.conf"
+G="$GUARD --pin-dir $PIN --config $TMP/guard.conf"
+
+# newns LIST: a network namespace (lo up, LIST in its kernel list) kept
+# by a sleeping process; NS is its path.
+newns() {
+	unshare -n sh -c 'ip link set lo up &&
+		echo "$1" >/proc/sys/net/ipv4/ip_local_reserved_ports &&
+		exec sleep 100000' sh "$1" &
+	holders="$holders $!"
+	NS=/proc/$!/ns/net
+	n=0
+	until [ "$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)" != \
+		"$(nsenter --net="$NS" cat /proc/sys/net/ipv4/ip_local_reserved_ports 2>/dev/null)" ]
+	do
+		n=$((n + 1)); [ $n -gt 50 ] && break; sleep 0.1
+	done
+}
+newns 4505
+NSA=$NS
+newns 4507
+NSB=$NS
+
+# inside CGROUP NETNS CMD...: CMD in that cgroup and network namespace.
+inside() {
+	sh -c 'echo $$ >"$1/cgroup.procs" && ns=$2 && shift 2 &&
+		exec nsenter --net="$ns" "$@"' sh "$@"
+}
+cat >"$TMP/probe.py" <<'EOF2'
+import socket, sys
+out = []
+for spec in sys.argv[1:]:
+    fam, port = spec.split(":")
+    six = fam == "6"
+    s = socket.socket(socket.AF_INET6 if six else socket.AF_INET,
+                      socket.SOCK_DGRAM)
+    try:
+        s.bind(("::" if six else "0.0.0.0", int(port)))
+        out.append("ok")
+    except OSError as e:
+        out.append("EADDRINUSE" if e.errno == 98 else e.strerror)
+    s.close()
+print(" ".join(out))
+EOF2
+# probe CGROUP NETNS FAM:PORT...: the result of each bind, in one line.
+probe() {
+	cg=$1 ns=$2
+	shift 2
+	inside "$cg" "$ns" python3 "$TMP/probe.py" "$@" 2>&1
+}
+# check NAME GOT WANT DETAIL
+check() {
+	if [ "$2" = "$3" ]; then
+		result PASS "$1" "${4:+$4: }$2"
+	else
+		result FAIL "$1" "got '$2', want '$3'${4:+ ($4)}"
+	fi
+}
+
+if ! $G load --netns "$NSA" >"$TMP/load.out" 2>&1 ||
+   ! $G attach "$HOSTCG" >>"$TMP/load.out" 2>&1; then
+	result FAIL load "$(tail -n 1 "$TMP/load.out")"
+	finish owners-e2e
+fi
+
+# ---- plain: a program that owns nothing, in namespaces A and B -----------
+mkdir "$HOSTCG/plain" "$PLAINCG/plain"
+got=$(probe "$HOSTCG/plain" "$NSA" 4:4500 6:4500 4:500 4:4505 4:4507 4:4501)
+check "plain A" "$got" "EADDRINUSE EADDRINUSE EADDRINUSE EADDRINUSE ok ok" \
+	"4500, 4500 v6, 500, 4505 (A's kernel list), 4507, 4501"
+got=$(probe "$HOSTCG/plain" "$NSB" 4:4500 6:4500 4:4507)
+check "plain B unguarded" "$got" "ok ok ok" "B not given: 4500, 4500 v6, 4507"
+out=$($G sync --netns "$NSB" 2>&1) || result FAIL "sync --netns" "$out"
+got=$(probe "$HOSTCG/plain" "$NSB" 4:4500 6:4500 4:4507 4:4505)
+check "plain B added" "$got" "EADDRINUSE EADDRINUSE EADDRINUSE ok" \
+	"after sync --netns B: 4500, 4500 v6, 4507 (B's kernel list), 4505 (A's)"
+got=$(probe "$HOSTCG/plain" "$NSA" 4:4507)
+check "plain A keeps its set" "$got" "ok" "4507 in A"
+got=$(probe "$PLAINCG/plain" "$NSA" 4:4500 6:4500 4:4505)
+check "plain control" "$got" "ok ok ok" "unguarded cgroup"
+
+# ---- charon: three starts, each in a fresh cgroup registered by the drop-in
+mkdir "$TMP/units"
+printf '[Unit]\nDescription=test\n[Service]\nExecStart=%s\n' "$CHARON" \
+	>"$TMP/units/charon-test.service"
+out=$($G --unit-dir "$TMP/units" own 500,4500 --unit charon-test 2>&1)
+dropin=$TMP/units/charon-test.service.d/portpool-guard-own.conf
+verify=$(systemd-analyze verify "$TMP/units/charon-test.service" 2>&1)
+pre=$(sed -n 's/^ExecStartPre=+//p' "$dropin" 2>/dev/null)
+post=$(sed -n 's/^ExecStopPost=-+//p' "$dropin" 2>/dev/null)
+if [ -n "$pre" ] && [ -n "$post" ] && [ -z "$verify" ]; then
+	result PASS "own --unit" "systemd-analyze verify accepts $dropin"
+else
+	result FAIL "own --unit" "$out; verify: $verify"
+fi
+
+# charon_start DIR CGROUP NETNS: charon with its config and /run in DIR
+# (a private mount namespace: its pid file lands in DIR/run); charon_pid.
+charon_start() {
+	mkdir -p "$1/run"
+	cat >"$1/strongswan.conf" <<CONF
+charon {
+	load = random nonce sha1 sha2 kernel-netlink socket-default
+	port = 500
+	port_nat_t = 4500
+	install_routes = no
+	filelog {
+		log {
+			path = $1/charon.log
+			default = 1
+		}
+	}
+	syslog {
+		daemon {
+			default = -1
+		}
+	}
+}
+CONF
+	# Not through inside(), a function: $! is then charon itself.
+	sh -c 'echo $$ >"$1/cgroup.procs" && ns=$2 && shift 2 &&
+		exec nsenter --net="$ns" "$@"' sh "$2" "$3" \
+		unshare -m sh -c 'mount --make-rprivate / &&
+		mount --bind "$1/run" /run &&
+		STRONGSWAN_CONF=$1/strongswan.conf exec "$2"' sh "$1" \
+		"$CHARON" >"$1/out" 2>&1 &
+	charon_pid=$!
+	pids="$pids $charon_pid"
+}
+# charon_socks NETNS PID: charon's UDP sockets, "addr:port" sorted, once
+# it holds the four it wants or after 5 s.
+charon_socks() {
+	n=0
+	while :; do
+		socks=$(nsenter --net="$1" ss -Hulnp 2>/dev/null |
+			grep "pid=$2," | awk '{ print $4 }' | sort | tr '\n' ' ')
+		[ "$socks" = "0.0.0.0:4500 0.0.0.0:500 [::]:4500 [::]:500 " ] &&
+			break
+		n=$((n + 1)); [ $n -gt 50 ] && break
+		sleep 0.1
+	done
+	echo "$socks"
+}
+charon_stop() {
+	kill "$charon_pid" 2>/dev/null
+	wait "$charon_pid" 2>/dev/null
+	charon_pid=
+}
+
+ids=
+for round in 1 2 3; do
+	CH=$HOSTCG/charon
+	mkdir "$CH"
+	id=$(stat -c %i "$CH")
+	ids="$ids $id"
+	# ExecStartPre=+ runs in the unit's new cgroup before the main
+	# process: so does this.
+	reg=$(inside "$CH" "$NSA" sh -c "$pre" 2>&1)
+	charon_start "$TMP/charon$round" "$CH" "$NSA"
+	socks=$(charon_socks "$NSA" "$charon_pid")
+	charon_stop
+	unreg=$(inside "$CH" "$NSA" sh -c "$post" 2>&1)
+	rmdir "$CH"
+	check "charon start $round" "$socks" \
+		"0.0.0.0:4500 0.0.0.0:500 [::]:4500 [::]:500 " \
+		"cgroup $id; $reg; $unreg"
+done
+set -- $ids
+[ "$1" != "$2" ] && [ "$2" != "$3" ] && [ "$1" != "$3" ] &&
+	result PASS "charon cgroups" "three cgroups, ids$ids" ||
+	result FAIL "charon cgroups" "ids$ids"
+
+# ---- subtree: an owner's child cgroups bind its ports -------------------
+mkdir -p "$HOSTCG/svc/a/b"
+inside "$HOSTCG/svc" "$NSA" $G own 4500 --self >/dev/null 2>&1
+got=$(probe "$HOSTCG/svc/a/b" "$NSA" 4:4500 6:4500 4:500)
+check subtree "$got" "ok ok EADDRINUSE" "two levels below the owner of 4500: 4500, 4500 v6, 500"
+
+# ---- remade: the owner's cgroup removed and made again -------------------
+mkdir "$HOSTCG/charon"
+inside "$HOSTCG/charon" "$NSA" sh -c "$pre" >/dev/null 2>&1
+got1=$(probe "$HOSTCG/charon" "$NSA" 4:4500)
+rmdir "$HOSTCG/charon" && mkdir "$HOSTCG/charon"
+got2=$(probe "$HOSTCG/charon" "$NSA" 4:4500 6:4500 4:500)
+listed=$($G owners | grep -c '(removed)')
+$G sync >/dev/null 2>&1
+dropped=$($G owners --json | grep -c '"cgroup":null')
+inside "$HOSTCG/charon" "$NSA" sh -c "$pre" >/dev/null 2>&1
+got3=$(probe "$HOSTCG/charon" "$NSA" 4:4500 6:4500 4:500)
+check remade "$got1 / $got2 / $got3 / $listed $dropped" \
+	"ok / EADDRINUSE EADDRINUSE EADDRINUSE / ok ok ok / 2 0" \
+	"registered; remade; registered again / removed listed, then dropped"
+
+# ---- the owner file ------------------------------------------------------
+mkdir "$HOSTCG/filed"
+printf '# owners-e2e\nown 4500 %s\n' "$HOSTCG/filed" >"$TMP/guard.conf"
+$G sync >/dev/null 2>&1
+got1=$(probe "$HOSTCG/filed" "$NSA" 4:4500)
+from=$($G owners | grep -c "^4500 $HOSTCG/filed (cgroup [0-9]*, owner file)")
+: >"$TMP/guard.conf"
+$G sync >/dev/null 2>&1
+got2=$(probe "$HOSTCG/filed" "$NSA" 4:4500)
+check "owner file" "$got1 $from $got2" "ok 1 EADDRINUSE" \
+	"listed, then the line removed"
+printf 'own 45x0 /x\n' >"$TMP/guard.conf"
+out=$($G sync 2>&1); rc=$?
+: >"$TMP/guard.conf"
+case $out in
+*guard.conf:1:*) [ $rc = 1 ] && result PASS "owner file error" "$out" ||
+	result FAIL "owner file error" "rc $rc: $out" ;;
+*) result FAIL "owner file error" "rc $rc: $out" ;;
+esac
+
+finish owners-e2e
