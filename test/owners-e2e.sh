@@ -314,4 +314,173 @@ case $out in
 *) result FAIL "owner file error" "rc $rc: $out" ;;
 esac
 
+# ---- resolvers: dnsmasq and Unbound beside the owner ----------------------
+# spawn LOG CGROUP NETNS CMD...: CMD in the background there, its output
+# in LOG; spawned, its pid.
+spawn() {
+	log=$1
+	shift
+	sh -c 'echo $$ >"$1/cgroup.procs" && ns=$2 && shift 2 &&
+		exec nsenter --net="$ns" "$@"' sh "$@" >"$log" 2>&1 &
+	spawned=$!
+	pids="$pids $spawned"
+}
+# resolve TOPCG DAEMON: DAEMON (dnsmasq, unbound) in TOPCG/DAEMON and
+# namespace A, forwarding test. to an authority that logs each query's
+# source port; QUERIES queries.  Sets load (the load's last line) and
+# total, n4500, n4505 (queries upstream, from 4500, from 4505).
+resolve() {
+	dir=$TMP/$2-${1##*-}
+	mkdir -p "$dir" "$1/$2"
+	nsenter --net="$NSA" python3 "$TOP/test/dns-authority.py" 127.0.0.2 53 \
+		"$dir/ports" "$dir/auth.ready" 2>"$dir/auth.err" &
+	auth=$!
+	n=0
+	until [ -e "$dir/auth.ready" ]; do
+		n=$((n + 1)); [ $n -gt 100 ] && break; sleep 0.1
+	done
+	case $2 in
+	dnsmasq)
+		spawn "$dir/daemon.log" "$1/$2" "$NSA" dnsmasq -k --conf-file=/dev/null \
+			--port=5300 --listen-address=127.0.0.1 \
+			--bind-interfaces --no-resolv --server=/test/127.0.0.2 \
+			--min-port=4490 --max-port=4510 --user=root \
+			--pid-file= --log-facility="$dir/dnsmasq.log" ;;
+	unbound)
+		cat >"$dir/unbound.conf" <<CONF
+server:
+	interface: 127.0.0.1
+	port: 5300
+	do-daemonize: no
+	chroot: ""
+	username: ""
+	directory: "$dir"
+	pidfile: "$dir/unbound.pid"
+	logfile: ""
+	use-syslog: no
+	verbosity: 0
+	num-threads: 1
+	do-ip6: no
+	access-control: 127.0.0.0/8 allow
+	module-config: "iterator"
+	outgoing-port-avoid: 0-65535
+	outgoing-port-permit: 4490-4510
+	local-zone: "test." nodefault
+	do-not-query-localhost: no
+	qname-minimisation: no
+forward-zone:
+	name: "test."
+	forward-addr: 127.0.0.2@53
+remote-control:
+	control-enable: no
+CONF
+		spawn "$dir/daemon.log" "$1/$2" "$NSA" unbound -d -c "$dir/unbound.conf" ;;
+	esac
+	rpid=$spawned
+	n=0
+	until nsenter --net="$NSA" python3 "$TOP/test/dns-load.py" 127.0.0.1 \
+		5300 1 >/dev/null 2>&1; do
+		n=$((n + 1)); [ $n -gt 50 ] && break; sleep 0.2
+	done
+	lines=$(wc -l <"$dir/ports")
+	# At most 8 in flight, as guard-e2e sends them.
+	load=$(nsenter --net="$NSA" python3 "$TOP/test/dns-load.py" 127.0.0.1 \
+		5300 "$QUERIES" test 8 2>&1 | tail -n 1)
+	kill "$rpid" "$auth" 2>/dev/null
+	wait "$rpid" "$auth" 2>/dev/null
+	tail -n +$((lines + 1)) "$dir/ports" >"$dir/ports.load"
+	total=$(wc -l <"$dir/ports.load")
+	n4500=$(grep -cx 4500 "$dir/ports.load")
+	n4505=$(grep -cx 4505 "$dir/ports.load")
+}
+answered() {	# answered "sent N answered A ...": yes iff A = N > 0
+	set -- $1
+	[ "$1" = sent ] && [ "$2" = "$4" ] && [ "$2" -gt 0 ]
+}
+for daemon in dnsmasq unbound; do
+	resolve "$HOSTCG" $daemon
+	what="$total queries upstream, $n4500 from 4500, $n4505 from 4505 (A's kernel list); $load"
+	if answered "$load" && [ "$n4500" = 0 ] && [ "$n4505" = 0 ]; then
+		result PASS "$daemon guarded" "$what"
+	else
+		result FAIL "$daemon guarded" "$what"
+	fi
+	resolve "$PLAINCG" $daemon
+	what="$total queries upstream, $n4500 from 4500, $n4505 from 4505; $load"
+	if [ "$n4500" -gt 0 ] && [ "$n4505" -gt 0 ]; then
+		result PASS "$daemon control" "unguarded, the reserved ports used: $what"
+	else
+		result FAIL "$daemon control" "unguarded, the reserved ports unused: $what"
+	fi
+done
+
+# ---- first: a resolver that holds 4500 before charon starts --------------
+# dnsmasq --query-port binds its one query port when it starts and keeps
+# it.  first TOPCG: sets dq (dnsmasq still running: yes/no) and socks.
+first() {
+	dir=$TMP/first-${1##*-}
+	mkdir -p "$dir" "$1/dnsmasq" "$1/charon"
+	spawn "$dir/daemon.log" "$1/dnsmasq" "$NSA" dnsmasq -k --conf-file=/dev/null --port=5301 \
+		--listen-address=127.0.0.1 --bind-interfaces --no-resolv \
+		--server=/test/127.0.0.2 --query-port=4500 --user=root \
+		--pid-file= --log-facility="$dir/dnsmasq.log"
+	dnsmasq_pid=$spawned
+	n=0
+	until nsenter --net="$NSA" ss -Hulnp 2>/dev/null |
+		grep -q "pid=$dnsmasq_pid,"; do
+		n=$((n + 1)); [ $n -gt 30 ] && break; sleep 0.1
+	done
+	inside "$1/charon" "$NSA" sh -c "$pre" >/dev/null 2>&1
+	charon_start "$dir" "$1/charon" "$NSA"
+	socks=$(charon_socks "$NSA" "$charon_pid")
+	charon_stop
+	dq=no
+	kill -0 "$dnsmasq_pid" 2>/dev/null && dq=yes
+	kill "$dnsmasq_pid" 2>/dev/null
+	wait "$dnsmasq_pid" 2>/dev/null
+	inside "$1/charon" "$NSA" sh -c "$post" >/dev/null 2>&1
+}
+first "$PLAINCG"
+if [ "$dq" = yes ] && [ "$socks" = "0.0.0.0:500 [::]:500 " ] &&
+   grep -q 'unable to bind socket: Address already in use' \
+	"$TMP/first-plain/charon.log"; then
+	result PASS "first control" "unguarded: dnsmasq holds 4500, charon's NAT-T sockets failed; charon has $socks"
+else
+	result FAIL "first control" "dnsmasq running: $dq; charon has '$socks'; $(grep -m1 'bind' "$TMP/first-plain/charon.log")"
+fi
+first "$HOSTCG"
+if [ "$dq" = no ] && [ "$socks" = "0.0.0.0:4500 0.0.0.0:500 [::]:4500 [::]:500 " ]; then
+	result PASS "first guarded" "dnsmasq refused 4500 ($(tail -n 1 "$TMP/first-host/daemon.log")); charon has $socks"
+else
+	result FAIL "first guarded" "dnsmasq running: $dq; charon has '$socks'"
+fi
+
+# ---- metrics: per port, per owner, per namespace -------------------------
+st=$($G status --json)
+ow=$($G owners --json)
+m=$(printf '%s\n%s\n' "$st" "$ow" | python3 -c '
+import json, sys
+st = json.loads(sys.stdin.readline())
+ow = json.loads(sys.stdin.readline())
+a = [n for n in st["netns"] if n["path"] == sys.argv[1]][0]
+print(a["refused"] > 0, a["allowed"] > 0, st["refused"].get("4500", 0) > 0,
+      ow["allowed_total"] > 0, a["deny_ports"])' "$NSA" 2>&1)
+check metrics "$m" "True True True True 3" \
+	"namespace A refused and allowed, 4500 refused, owners allowed, A's deny set size"
+
+# ---- gone: a namespace that goes away is dropped -------------------------
+nsb_pid=${NSB#/proc/}
+nsb_pid=${nsb_pid%/ns/net}
+kill "$nsb_pid"
+wait "$nsb_pid" 2>/dev/null
+out=$($G sync 2>&1)
+left=$($G status | grep -c "$NSB")
+newns 4507
+got=$(probe "$HOSTCG/plain" "$NS" 4:4500 4:4507)
+case $out in
+*"netns $NSB: No such file or directory; dropped"*)
+	check "gone namespace" "$left $got" "0 ok ok" "B dropped; a new namespace binds 4500, 4507" ;;
+*)	result FAIL "gone namespace" "sync said: $out" ;;
+esac
+
 finish owners-e2e
