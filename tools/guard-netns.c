@@ -186,6 +186,43 @@ int ns_read_all(struct ns_info *info)
 	return 0;
 }
 
+/*
+ * The union of the namespaces' sets, in slot NS_SLOTS: the programs look
+ * there first.  It must hold every port of every slot whenever a cookie
+ * names that slot: with more (a port of a set being written) a bind only
+ * takes the longer way.  add: a set about to be used, added to the union
+ * as it is; NULL: the union made again from the slots, as ns_sync()
+ * leaves it.
+ */
+static int union_update(const uint64_t *add)
+{
+	static uint64_t all[DENY_WORDS], one[DENY_WORDS];
+	__u32 key = NS_SLOTS;
+
+	if (add) {
+		if (bpf_map_lookup_elem(fd_deny, &key, all) < 0)
+			return fail("reading the deny sets in %s: %s", pin_dir,
+				    strerror(errno));
+		for (size_t w = 0; w < DENY_WORDS; w++)
+			all[w] |= add[w];
+	} else {
+		memset(all, 0, sizeof(all));
+		for (__u32 i = 0; i < NS_SLOTS; i++) {
+			if (!(slots[i].flags & NS_USED))
+				continue;
+			if (bpf_map_lookup_elem(fd_deny, &i, one) < 0)
+				return fail("reading the deny sets in %s: %s",
+					    pin_dir, strerror(errno));
+			for (size_t w = 0; w < DENY_WORDS; w++)
+				all[w] |= one[w];
+		}
+	}
+	if (bpf_map_update_elem(fd_deny, &key, all, BPF_ANY) < 0)
+		return fail("updating the deny sets in %s: %s", pin_dir,
+			    strerror(errno));
+	return 0;
+}
+
 /* The slot holding cookie, or -1. */
 static int slot_of(__u64 cookie)
 {
@@ -260,6 +297,8 @@ static int put(const char *path, __u32 flags, bool quiet)
 	slots[i].ports = (__u32)rd.ports;
 	if (path[0])
 		snprintf(slots[i].path, sizeof(slots[i].path), "%s", path);
+	if (union_update(rd.map))
+		return 1;
 	if (bpf_map_update_elem(fd_deny, &slot, rd.map, BPF_ANY) < 0 ||
 	    bpf_map_update_elem(fd_info, &slot, &slots[i], BPF_ANY) < 0 ||
 	    bpf_map_update_elem(fd_netns, &rd.cookie, &slot, BPF_ANY) < 0)
@@ -376,9 +415,10 @@ int ns_sync(bool quiet)
 	__u64 own;
 	int rc = 1;
 
-	if (!ns_nadd && !ns_ndel && own_cookie() == 0)
-		return fail("reading the network namespace's cookie: %s",
-			    strerror(errno));
+	/* Bad paths are refused before anything changes. */
+	for (size_t k = 0; k < ns_nadd; k++)
+		if (path_ok(ns_add[k]))
+			return 1;
 	fd_deny = pin_get(PIN_DENY);
 	fd_netns = pin_get(PIN_NETNS);
 	fd_info = pin_get(PIN_NSINFO);
@@ -417,10 +457,12 @@ int ns_sync(bool quiet)
 		if (refresh(file[k], NS_FROM_FILE, false, quiet))
 			goto out;
 	for (size_t k = 0; k < ns_nadd; k++)
-		if (path_ok(ns_add[k]) ||
-		    refresh(ns_add[k], 0, true, quiet))
+		if (refresh(ns_add[k], 0, true, quiet))
 			goto out;
-	rc = 0;
+	/* The union made again from what is there: ports of dropped or
+	 * shrunk sets leave it.  After a failure it stays as it is, a
+	 * union of more sets than there are, which costs a lookup only. */
+	rc = union_update(NULL);
 out:
 	for (size_t k = 0; k < nfile; k++)
 		free(file[k]);

@@ -374,9 +374,11 @@ uint64_t owner_file_digest(void)
 
 	if (stat(owner_file, &st) < 0)
 		return (uint64_t)errno;
+	/* Not secure, only a change test, as deny_inputs_digest(). */
 	return (uint64_t)st.st_ino * 0x9e3779b97f4a7c15ULL ^
 	       (uint64_t)st.st_size << 20 ^ (uint64_t)st.st_mtim.tv_sec ^
-	       (uint64_t)st.st_mtim.tv_nsec << 32 ^ (uint64_t)st.st_ctim.tv_nsec;
+	       (uint64_t)st.st_mtim.tv_nsec << 32 ^
+	       (uint64_t)st.st_ctim.tv_nsec;
 }
 
 /* ---- the owners map ---- */
@@ -633,10 +635,12 @@ static int which_cgroup(const char *arg, char *dir, size_t size, __u64 *id)
 	} else if (snprintf(dir, size, "%s", arg) >= (int)size) {
 		return fail("cgroup directory too long");
 	}
+	text_escape(dir, shown, sizeof(shown));
+	if (!on_fs(dir, CGROUP2_SUPER_MAGIC))
+		return fail("%s: not a cgroup v2 directory (%s)", shown,
+			    errno ? strerror(errno) : "another filesystem");
 	if (cgroup_id(dir, id) < 0)
-		return fail("%s: not a cgroup v2 directory (%s)",
-			    text_escape(dir, shown, sizeof(shown)),
-			    strerror(errno));
+		return fail("%s: %s", shown, strerror(errno));
 	return 0;
 }
 

@@ -47,7 +47,7 @@ static const struct {
 	[PIN_BIND6] = { true, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "guard_bind6",
 			0, 0 },
 	[PIN_DENY] = { false, BPF_MAP_TYPE_ARRAY, "deny",
-		       DENY_WORDS * sizeof(uint64_t), NS_SLOTS },
+		       DENY_WORDS * sizeof(uint64_t), NS_SLOTS + 1 },
 	[PIN_REFUSED] = { false, BPF_MAP_TYPE_ARRAY, "refused",
 			  sizeof(__u64), 65536 },
 	[PIN_NETNS] = { false, BPF_MAP_TYPE_HASH, "netns", sizeof(__u32),

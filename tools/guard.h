@@ -52,7 +52,7 @@ enum {
 /* Kept in step with portpool-guard.bpf.c: namespaces with a deny set of
  * their own, the cgroup levels an owner is looked for at, and the maps'
  * values as the programs see them. */
-#define NS_SLOTS	64
+#define NS_SLOTS	64	/* and slot NS_SLOTS of deny: their union */
 #define OWNER_LEVELS	32
 #define OWNERS_MAX	4096
 #define NS_PATH_MAX	256
