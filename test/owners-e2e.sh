@@ -464,9 +464,10 @@ st = json.loads(sys.stdin.readline())
 ow = json.loads(sys.stdin.readline())
 a = [n for n in st["netns"] if n["path"] == sys.argv[1]][0]
 print(a["refused"] > 0, a["allowed"] > 0, st["refused"].get("4500", 0) > 0,
-      ow["allowed_total"] > 0, a["deny_ports"])' "$NSA" 2>&1)
-check metrics "$m" "True True True True 3" \
-	"namespace A refused and allowed, 4500 refused, owners allowed, A's deny set size"
+      st["allowed"].get("4500", 0) > 0, ow["allowed_total"] > 0,
+      a["deny_ports"])' "$NSA" 2>&1)
+check metrics "$m" "True True True True True 3" \
+	"namespace A refused and allowed, 4500 refused and allowed, owners allowed, A's deny set size"
 
 # ---- gone: a namespace that goes away is dropped -------------------------
 nsb_pid=${NSB#/proc/}
@@ -482,5 +483,31 @@ case $out in
 	check "gone namespace" "$left $got" "0 ok ok" "B dropped; a new namespace binds 4500, 4507" ;;
 *)	result FAIL "gone namespace" "sync said: $out" ;;
 esac
+
+# ---- run: the owner file's unit restarted in a new cgroup ---------------
+# run looks at the owner file each second: the cgroup made again at the
+# path the file names is registered without a sync.
+mkdir -p "$HOSTCG/unit"
+printf 'own 4500 %s\n' "$HOSTCG/unit" >"$TMP/guard.conf"
+$G run >"$TMP/run.out" 2>&1 &
+runpid=$!
+pids="$pids $runpid"
+n=0
+until [ "$(probe "$HOSTCG/unit" "$NSA" 4:4500)" = ok ]; do
+	n=$((n + 1)); [ $n -gt 30 ] && break; sleep 0.1
+done
+got1=$(probe "$HOSTCG/unit" "$NSA" 4:4500)
+rmdir "$HOSTCG/unit" && mkdir "$HOSTCG/unit"
+n=0
+until [ "$(probe "$HOSTCG/unit" "$NSA" 4:4500)" = ok ]; do
+	n=$((n + 1)); [ $n -gt 30 ] && break; sleep 0.1
+done
+got2=$(probe "$HOSTCG/unit" "$NSA" 4:4500)
+kill -TERM "$runpid"
+wait "$runpid"
+rc=$?
+: >"$TMP/guard.conf"
+check "run owner file" "$got1 $got2 $rc" "ok ok 0" \
+	"registered by run, then again after the cgroup was made again"
 
 finish owners-e2e

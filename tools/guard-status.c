@@ -65,6 +65,44 @@ static void print_netns(const struct ns_info *info, __u64 own, bool json)
 		putchar(']');
 }
 
+/* Binds of denied ports allowed to owners, per port (owners lists them
+ * per owner). */
+static void print_allowed(bool json)
+{
+	static __u64 allowed[65536];
+	struct owner_key key, next;
+	unsigned long long total = 0;
+	bool first = true;
+	int fd = pin_get(PIN_OWNERS);
+
+	memset(allowed, 0, sizeof(allowed));
+	for (bool start = true; fd >= 0 &&
+	     bpf_map_get_next_key(fd, start ? NULL : &key, &next) == 0;
+	     start = false) {
+		struct owner_val val;
+
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &val) == 0)
+			allowed[key.port & 0xffff] += val.allowed;
+	}
+	if (fd >= 0)
+		close(fd);
+	printf(json ? ",\"allowed\":{" : "allowed:");
+	for (unsigned int p = 0; p < 65536; p++) {
+		if (!allowed[p])
+			continue;
+		total += allowed[p];
+		printf(json ? "%s\"%u\":%llu" : "%s %u:%llu",
+		       json && !first ? "," : "", p,
+		       (unsigned long long)allowed[p]);
+		first = false;
+	}
+	if (json)
+		printf("},\"allowed_total\":%llu", total);
+	else
+		printf("%s (total %llu)\n", first ? " none" : "", total);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static struct ns_info info[NS_SLOTS];
@@ -160,9 +198,12 @@ int cmd_status(int argc, char **argv)
 		first = false;
 	}
 	if (json)
-		printf("},\"refused_total\":%llu}\n", total);
+		printf("},\"refused_total\":%llu", total);
 	else
 		printf("%s (total %llu)\n", first ? " none" : "", total);
+	print_allowed(json);
+	if (json)
+		printf("}\n");
 	munmap((void *)counts, 65536 * sizeof(__u64));
 	free(found);
 	found = NULL;
