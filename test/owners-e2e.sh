@@ -179,6 +179,12 @@ check "plain B added" "$got" "EADDRINUSE EADDRINUSE EADDRINUSE ok" \
 	"after sync --netns B: 4500, 4500 v6, 4507 (B's kernel list), 4505 (A's)"
 got=$(probe "$HOSTCG/plain" "$NSA" 4:4507)
 check "plain A keeps its set" "$got" "ok" "4507 in A"
+$G sync --no-netns "$NSB" >/dev/null 2>&1
+got1=$(probe "$HOSTCG/plain" "$NSB" 4:4500)
+$G --netns "$NSB" sync >/dev/null 2>&1
+got2=$(probe "$HOSTCG/plain" "$NSB" 4:4500)
+check "no-netns" "$got1 $got2" "ok EADDRINUSE" \
+	"B after sync --no-netns B, then after --netns B sync"
 got=$(probe "$PLAINCG/plain" "$NSA" 4:4500 6:4500 4:4505)
 check "plain control" "$got" "ok ok ok" "unguarded cgroup"
 

@@ -5,6 +5,7 @@
  * explicit UDP bind to a reserved port with EADDRINUSE, so that the
  * daemon's own retry loop draws another port.  See portpool-guard(8).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -53,30 +54,42 @@ int fail(const char *fmt, ...)
 	return 1;
 }
 
-/*
- * load's and sync's namespace options into ns_add and ns_del (sync's
- * --kernel passes); false for anything else.
- */
+/* --netns and --no-netns, before the command or after load's and
+ * sync's, into ns_add and ns_del (room for every argument). */
+static const char **add_list, **del_list;
+
+static bool ns_lists(int argc)
+{
+	add_list = calloc((size_t)argc + 1, sizeof(*add_list));
+	del_list = calloc((size_t)argc + 1, sizeof(*del_list));
+	ns_add = add_list;
+	ns_del = del_list;
+	return add_list && del_list;
+}
+
+/* One namespace option at argv[i] (its value next): true if it was. */
+static bool ns_opt(char **argv, int *i, bool del_ok)
+{
+	if (!strcmp(argv[*i], "--netns")) {
+		add_list[ns_nadd++] = argv[++*i];
+		return true;
+	}
+	if (del_ok && !strcmp(argv[*i], "--no-netns")) {
+		del_list[ns_ndel++] = argv[++*i];
+		return true;
+	}
+	return false;
+}
+
+/* load's and sync's options after the command (sync's --kernel passes);
+ * false for anything else. */
 static bool ns_args(int argc, char **argv, bool is_sync)
 {
-	static const char **add, **del;
-
-	add = calloc((size_t)argc, sizeof(*add));
-	del = calloc((size_t)argc, sizeof(*del));
-	if (!add || !del)
-		return false;
-	ns_add = add;
-	ns_del = del;
 	for (int i = 1; i < argc; i++) {
 		if (is_sync && !strcmp(argv[i], "--kernel"))
 			continue;
-		if (i + 1 >= argc || !*argv[i + 1])
-			return false;
-		if (!strcmp(argv[i], "--netns"))
-			add[ns_nadd++] = argv[++i];
-		else if (is_sync && !strcmp(argv[i], "--no-netns"))
-			del[ns_ndel++] = argv[++i];
-		else
+		if (i + 1 >= argc || !*argv[i + 1] ||
+		    !ns_opt(argv, &i, is_sync))
 			return false;
 	}
 	return true;
@@ -109,11 +122,18 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int i = 1;
 
+	if (!ns_lists(argc))
+		return fail("%s", strerror(errno));
 	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
 		const char *opt = argv[i];
 
 		if (i + 1 >= argc)
 			usage();
+		if (ns_opt(argv, &i, true)) {
+			if (!*argv[i])
+				usage();
+			continue;
+		}
 		if (!strcmp(opt, "--pin-dir"))
 			pin_dir = argv[++i];
 		else if (!strcmp(opt, "--unit-dir"))
@@ -138,6 +158,12 @@ int main(int argc, char **argv)
 	argc -= i;
 	argv += i;
 	if (!args_ok(cmd, argc, argv))
+		usage();
+	/* Namespaces are given to the commands that sync (run does). */
+	if (ns_ndel && strcmp(cmd, "sync") != 0)
+		usage();
+	if (ns_nadd && strcmp(cmd, "load") != 0 && strcmp(cmd, "sync") != 0 &&
+	    strcmp(cmd, "run") != 0)
 		usage();
 	/* libbpf's own messages would be a second line for one failure. */
 	libbpf_set_print(NULL);
