@@ -61,6 +61,9 @@ static const struct {
 /* Why the last pin_get() found something that is not ours ("" if it did
  * not), for not_loaded(). */
 static char foreign[PATH_MAX + 160];
+/* The last pin_get() found the deny map of a guard from before owners
+ * and namespaces (one set): unload removes it too. */
+static bool legacy;
 
 /*
  * 1: fd is ours; 0: it is not (foreign[] says what it is).  What the
@@ -99,10 +102,18 @@ static int pin_is_ours(int which, int fd, const char *path)
 		     info.map.value_size == pin_kind[which].value_size &&
 		     info.map.max_entries == pin_kind[which].max_entries;
 	}
-	if (!ok)
+	if (!ok && which == PIN_DENY && type == BPF_MAP_TYPE_ARRAY &&
+	    !strcmp(name, "deny") && info.map.max_entries == 1) {
+		snprintf(foreign, sizeof(foreign), "%s is an earlier "
+			 "portpool-guard's (one deny set, no namespaces): "
+			 "\"portpool-guard unload\" removes it, then load again",
+			 path);
+		legacy = true;
+	} else if (!ok) {
 		snprintf(foreign, sizeof(foreign), "%s is not portpool-guard's "
 			 "(a BPF object of type %u named \"%.16s\"): remove it "
 			 "or choose another --pin-dir", path, type, name);
+	}
 	return ok;
 }
 
@@ -114,6 +125,7 @@ int pin_get(int which)
 	int fd;
 
 	foreign[0] = '\0';
+	legacy = false;
 	pin_path(path, sizeof(path), which);
 	fd = bpf_obj_get(path);
 	if (fd >= 0 && !pin_is_ours(which, fd, path)) {
@@ -276,9 +288,10 @@ static int unpin_ours(void)
 	for (int i = 0; i < PIN_COUNT; i++) {
 		int fd = pin_get(i);
 
-		if (fd < 0)
+		if (fd < 0 && !legacy)
 			continue;
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		pin_path(path, sizeof(path), i);
 		if (unlink(path) == 0)
 			n++;
