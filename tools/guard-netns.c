@@ -290,8 +290,18 @@ static int put(const char *path, __u32 flags, bool quiet)
 			    "(--no-netns frees one)", path[0] ? shown :
 			    "of this command", NS_SLOTS);
 	slot = (__u32)i;
-	if (slots[i].cookie != rd.cookie)
+	if (slots[i].cookie != rd.cookie) {
 		memset(&slots[i], 0, sizeof(slots[i]));
+	} else {
+		struct ns_info now;
+
+		/* The programs' counters as they are now, not as read at
+		 * the start: fewer counts lost to this update. */
+		if (bpf_map_lookup_elem(fd_info, &slot, &now) == 0) {
+			slots[i].refused = now.refused;
+			slots[i].allowed = now.allowed;
+		}
+	}
 	slots[i].cookie = rd.cookie;
 	slots[i].flags |= NS_USED | flags;
 	slots[i].ports = (__u32)rd.ports;
