@@ -490,6 +490,45 @@ case $out in
 *)	result FAIL "gone namespace" "sync said: $out" ;;
 esac
 
+# ---- edges: names, modes, users ------------------------------------------
+# A cgroup named with ESC, BEL, a tab and 0xff: owners escapes it in
+# text and keeps --json valid.
+odd=$HOSTCG/$(printf 'odd\377\033]2;x\007\tz')
+mkdir "$odd"
+$G own 4501 "$odd" >/dev/null 2>&1
+text=$($G owners | grep -c "$(printf '\033')")
+json=$($G owners --json | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(any(o["port"] == 4501 and "\ufffd" in o["cgroup"] for o in d["owners"]))' 2>&1)
+$G disown 4501 >/dev/null 2>&1
+rmdir "$odd"
+check "odd name" "$text $json" "0 True" "ESC lines in owners, --json valid with U+FFFD"
+# Bad unit names write nothing; an unprivileged user registers nothing.
+bad=0
+for u in ../x . "a b" x.target "$(printf 'x\ny')"; do
+	$G --unit-dir "$TMP/units2" own 4500 --unit "$u" >/dev/null 2>&1 &&
+		bad=$((bad + 1))
+done
+[ -e "$TMP/units2" ] && bad=$((bad + 10))
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+	$G own 4500 "$HOSTCG/plain" 2>&1); rc=$?
+left=$($G owners | grep -c "$HOSTCG/plain ")
+check "refusals" "$bad $rc $left" "0 1 0" "bad units accepted, uid 65534's own: $out"
+# The owner file hands out ports: it must be root's and no one else's.
+printf 'own 4500 %s\n' "$HOSTCG/plain" >"$TMP/guard.conf"
+chown 65534 "$TMP/guard.conf"
+out=$($G sync 2>&1); rc=$?
+got=$(probe "$HOSTCG/plain" "$NSA" 4:4500)
+chown 0 "$TMP/guard.conf"
+chmod 666 "$TMP/guard.conf"
+out2=$($G sync 2>&1); rc2=$?
+got2=$(probe "$HOSTCG/plain" "$NSA" 4:4500)
+chmod 644 "$TMP/guard.conf"
+: >"$TMP/guard.conf"
+$G sync >/dev/null 2>&1
+check "owner file modes" "$rc $got $rc2 $got2" "1 EADDRINUSE 1 EADDRINUSE" \
+	"$out / $out2"
+
 # ---- run: the owner file's unit restarted in a new cgroup ---------------
 # run looks at the owner file each second: the cgroup made again at the
 # path the file names is registered without a sync.
