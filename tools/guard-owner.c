@@ -650,18 +650,24 @@ int cmd_own(int argc, char **argv)
 	static char canon[RANGES_MAX];
 	char dir[PATH_MAX], shown[TEXT_MAX(128)];
 	__u64 id;
-	int fd, rc;
+	int fd, rc, lock;
 
 	if (argc == 4)
 		return own_unit(argv[1], argv[3]);
 	if (ports_parse(argv[1], map) || which_cgroup(argv[2], dir,
 						      sizeof(dir), &id))
 		return 1;
+	lock = pins_lock();
+	if (lock < 0)
+		return not_loaded();
 	fd = open_owners();
-	if (fd < 0)
+	if (fd < 0) {
+		close(lock);
 		return 1;
+	}
 	rc = own_id(fd, id, map, 0);
 	close(fd);
+	close(lock);
 	if (rc)
 		return 1;
 	format_ranges(map, canon, sizeof(canon));
@@ -678,15 +684,20 @@ int cmd_disown(int argc, char **argv)
 	char dir[PATH_MAX];
 	__u64 id = 0;
 	size_t n, removed = 0;
-	int fd;
+	int fd, lock;
 
 	if (ports_parse(argv[1], map))
 		return 1;
 	if (argc == 3 && which_cgroup(argv[2], dir, sizeof(dir), &id))
 		return 1;
+	lock = pins_lock();
+	if (lock < 0)
+		return not_loaded();
 	fd = open_owners();
-	if (fd < 0)
+	if (fd < 0) {
+		close(lock);
 		return 1;
+	}
 	keys = all_keys(fd, &n);
 	for (size_t i = 0; keys && i < n; i++)
 		if (deny_has(map, keys[i].port) &&
@@ -695,6 +706,7 @@ int cmd_disown(int argc, char **argv)
 			removed++;
 	free(keys);
 	close(fd);
+	close(lock);
 	if (!removed)
 		return fail("no owner of %s%s to disown", argv[1],
 			    argc == 3 ? " for that cgroup" : "");

@@ -89,8 +89,12 @@ int cmd_run(int argc, char **argv)
 			/* A unit of the owner file restarted in a new
 			 * cgroup; a cgroup removed: each second, quietly
 			 * while the owner file is as it was and good. */
-			if (synced == 0)
+			int lock = synced == 0 ? pins_lock() : -1;
+
+			if (lock >= 0) {
 				owners_sync(true);
+				close(lock);
+			}
 			fflush(stdout);
 			continue;
 		}

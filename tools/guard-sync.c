@@ -99,9 +99,13 @@ static int sync_kernel(void)
  * run's loop, where only changes are worth a line. */
 int do_sync(bool quiet)
 {
-	if (ns_sync(quiet))
-		return 1;
-	return owners_sync(quiet);
+	int lock = pins_lock(), rc;
+
+	if (lock < 0)
+		return not_loaded();
+	rc = ns_sync(quiet) || owners_sync(quiet);
+	close(lock);
+	return rc;
 }
 
 int cmd_sync(int argc, char **argv)

@@ -138,6 +138,10 @@ const char *unit_check(const char *unit, char name[256]);
 extern const char **ns_add, **ns_del;
 extern size_t ns_nadd, ns_ndel;
 
+/* An exclusive lock on the pin directory, held by every command that
+ * changes the maps (a sync of run's beside an admin's), until the
+ * returned descriptor is closed; -1 with errno. */
+int pins_lock(void);
 /* This process's namespace cookie, or 0 (errno set). */
 __u64 own_cookie(void);
 /* Every namespace's deny set read again: this command's own, those given
