@@ -106,8 +106,8 @@ static int pin_is_ours(int which, int fd, const char *path)
 	    !strcmp(name, "deny") && info.map.max_entries == 1) {
 		snprintf(foreign, sizeof(foreign), "%s is an earlier "
 			 "portpool-guard's (one deny set, no namespaces): "
-			 "\"portpool-guard unload\" removes it, then load again",
-			 path);
+			 "\"portpool-guard unload\" removes it, then load "
+			 "again", path);
 		legacy = true;
 	} else if (!ok) {
 		snprintf(foreign, sizeof(foreign), "%s is not portpool-guard's "

@@ -10,7 +10,10 @@
  *   guard-run.c       run: the long-lived command systemd starts
  *   guard-unit.c      enable: the systemd drop-in for one unit
  *   guard-netns.c     the network namespaces, each with its deny set
- *   guard-owner.c     owners: own, disown, owners, the owner file
+ *   guard-owner.c     owners: own, disown, owners and their sync
+ *   guard-cgid.c      cgroups by id, the cgroup we are in, port lists
+ *   guard-ownfile.c   the owner file, /etc/portpool-guard.conf
+ *   guard-ownunit.c   own --unit: the drop-in that registers a unit
  */
 #ifndef PORTPOOL_GUARD_H
 #define PORTPOOL_GUARD_H
@@ -151,21 +154,53 @@ int ns_sync(bool quiet);
 /* The used slots of nsinfo, into info[NS_SLOTS]; -1 after fail(). */
 int ns_read_all(struct ns_info *info);
 
-/* ---- guard-owner.c ---- */
+/* ---- guard-cgid.c ---- */
 /* The 64-bit cgroup id (what the programs see) of a cgroup directory;
  * -1 with errno. */
 int cgroup_id(const char *dir, __u64 *id);
 /* The path of the cgroup with that id (a mount of cgroup2 first); -1
  * with errno ESTALE or ENOENT when it is gone. */
 int cgroup_path(__u64 id, char *buf, size_t size);
-/* Registrations of removed cgroups dropped, the owner file applied;
- * 0, or 1 after fail(). */
-int owners_sync(bool quiet);
+/* cgroup_path()'s errno says the cgroup is gone for good (not that the
+ * lookup failed): only then is a registration dropped. */
+bool cgroup_gone(int err);
+/* The cgroup this process is in, as a path under the cgroup2 mount;
+ * 1 after fail(). */
+int self_cgroup(char *buf, size_t size);
+/* PORTS as the policy writes reservations ("500,4500") into map; 1
+ * after fail() (no port is an error too). */
+int ports_parse(const char *list, uint64_t *map);
+
+/* ---- guard-ownfile.c ---- */
+struct file_owner {
+	char *ports, *dir;
+};
+
+struct owner_file {
+	struct file_owner *own;
+	size_t nown;
+	char **netns;
+	size_t nnetns;
+};
+
+/* The owner file (owner_file), read whole and strictly; a missing file
+ * is an empty one.  1 after fail(). */
+int file_read(struct owner_file *f);
+void file_free(struct owner_file *f);
 /* The owner file's namespaces, for ns_sync(): a malloc'd array of
  * malloc'd paths (NULL and *n = 0 for none); -1 after fail(). */
 int owner_file_netns(char ***paths, size_t *n);
 /* A digest of the owner file's stat data, for run's watch. */
 uint64_t owner_file_digest(void);
+
+/* ---- guard-ownunit.c ---- */
+/* own PORTS --unit UNIT: the drop-in; 1 after fail(). */
+int own_unit(const char *ports, const char *unit);
+
+/* ---- guard-owner.c ---- */
+/* Registrations of removed cgroups dropped, the owner file applied;
+ * 0, or 1 after fail(). */
+int owners_sync(bool quiet);
 int cmd_own(int argc, char **argv);
 int cmd_disown(int argc, char **argv);
 int cmd_owners(int argc, char **argv);
