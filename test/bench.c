@@ -1406,6 +1406,7 @@ static void join_cgroup(const char *dir)
 /* What scen_guard() made, undone whatever happened to the measuring. */
 static char guard_tool[4200], guard_tmp[32], guard_pins[64];
 static char guard_plain[4200], guard_guarded[4200];
+static pid_t guard_ns_pid;	/* holds a second network namespace */
 
 static void guard_cleanup(void)
 {
@@ -1413,6 +1414,11 @@ static void guard_cleanup(void)
 			   NULL };
 
 	run_quiet(unload);
+	if (guard_ns_pid > 0) {
+		kill(guard_ns_pid, SIGKILL);
+		waitpid(guard_ns_pid, NULL, 0);
+		guard_ns_pid = 0;
+	}
 	rmdir(guard_plain);
 	rmdir(guard_guarded);
 	umount(guard_tmp);
@@ -1550,9 +1556,36 @@ static void scen_guard(void)
 				 NULL };
 		char *att[] = { guard_tool, "--pin-dir", guard_pins, "attach",
 				guard_guarded, NULL };
+		/* As a whole host has them: an owner, and a second network
+		 * namespace, which a child holds. */
+		char *own[] = { guard_tool, "--pin-dir", guard_pins, "own",
+				"4500", guard_guarded, NULL };
+		char nspath[64];
+		char *ns[] = { guard_tool, "--pin-dir", guard_pins, "sync",
+			       "--netns", nspath, NULL };
+		int ready[2];
+		char c;
 
-		if (run_quiet(load) || run_quiet(att))
-			guard_die("guard bench: portpool-guard load/attach");
+		if (pipe(ready) != 0)
+			guard_die("pipe");
+		guard_ns_pid = fork();
+		if (guard_ns_pid == 0) {
+			if (unshare(CLONE_NEWNET) != 0 ||
+			    write(ready[1], "x", 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+		close(ready[1]);
+		if (guard_ns_pid < 0 || read(ready[0], &c, 1) != 1)
+			guard_die("guard bench: a second network namespace");
+		close(ready[0]);
+		snprintf(nspath, sizeof(nspath), "/proc/%d/ns/net",
+			 (int)guard_ns_pid);
+		if (run_quiet(load) || run_quiet(att) || run_quiet(own) ||
+		    run_quiet(ns))
+			guard_die("guard bench: portpool-guard load/attach/"
+				  "own/sync --netns");
 	}
 	fflush(stdout);
 	pid = fork();

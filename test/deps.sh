@@ -55,6 +55,7 @@ for group in $groups; do
 		need bind9-dnsutils command -v dig
 		need pdns-recursor test -x /usr/sbin/pdns_recursor
 		need dnsmasq test -x /usr/sbin/dnsmasq
+		need strongswan-charon test -x /usr/lib/ipsec/charon
 		need socat command -v socat
 		need tcpdump command -v tcpdump
 		need iproute2 command -v ss

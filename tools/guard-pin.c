@@ -21,7 +21,9 @@
 #include "guard.h"
 #include "portpool-guard.skel.h"
 
-const char *const pin_names[] = { "bind4", "bind6", "deny", "refused" };
+const char *const pin_names[] = {
+	"bind4", "bind6", "deny", "refused", "netns", "nsinfo", "owners",
+};
 
 void pin_path(char *buf, size_t size, int which)
 {
@@ -45,14 +47,23 @@ static const struct {
 	[PIN_BIND6] = { true, BPF_PROG_TYPE_CGROUP_SOCK_ADDR, "guard_bind6",
 			0, 0 },
 	[PIN_DENY] = { false, BPF_MAP_TYPE_ARRAY, "deny",
-		       DENY_WORDS * sizeof(uint64_t), 1 },
+		       DENY_WORDS * sizeof(uint64_t), NS_SLOTS + 1 },
 	[PIN_REFUSED] = { false, BPF_MAP_TYPE_ARRAY, "refused",
 			  sizeof(__u64), 65536 },
+	[PIN_NETNS] = { false, BPF_MAP_TYPE_HASH, "netns", sizeof(__u32),
+			NS_SLOTS },
+	[PIN_NSINFO] = { false, BPF_MAP_TYPE_ARRAY, "nsinfo",
+			 sizeof(struct ns_info), NS_SLOTS },
+	[PIN_OWNERS] = { false, BPF_MAP_TYPE_HASH, "owners",
+			 sizeof(struct owner_val), OWNERS_MAX },
 };
 
 /* Why the last pin_get() found something that is not ours ("" if it did
  * not), for not_loaded(). */
 static char foreign[PATH_MAX + 160];
+/* The last pin_get() found the deny map of a guard from before owners
+ * and namespaces (one set): unload removes it too. */
+static bool legacy;
 
 /*
  * 1: fd is ours; 0: it is not (foreign[] says what it is).  What the
@@ -91,11 +102,19 @@ static int pin_is_ours(int which, int fd, const char *path)
 		     info.map.value_size == pin_kind[which].value_size &&
 		     info.map.max_entries == pin_kind[which].max_entries;
 	}
-	if (!ok)
+	if (!ok && which == PIN_DENY && type == BPF_MAP_TYPE_ARRAY &&
+	    !strcmp(name, "deny") && info.map.max_entries == 1) {
+		snprintf(foreign, sizeof(foreign), "%s is an earlier "
+			 "portpool-guard's (one deny set, no namespaces): "
+			 "\"portpool-guard unload\" removes it, then load "
+			 "again", path);
+		legacy = true;
+	} else if (!ok) {
 		snprintf(foreign, sizeof(foreign), "%s is not portpool-guard's "
 			 "(a BPF %s of type %u named \"%.16s\"): remove it or "
 			 "choose another --pin-dir", path,
 			 pin_kind[which].prog ? "program" : "map", type, name);
+	}
 	return ok;
 }
 
@@ -107,6 +126,7 @@ int pin_get(int which)
 	int fd;
 
 	foreign[0] = '\0';
+	legacy = false;
 	pin_path(path, sizeof(path), which);
 	fd = bpf_obj_get(path);
 	if (fd >= 0 && !pin_is_ours(which, fd, path)) {
@@ -269,9 +289,10 @@ static int unpin_ours(void)
 	for (int i = 0; i < PIN_COUNT; i++) {
 		int fd = pin_get(i);
 
-		if (fd < 0)
+		if (fd < 0 && !legacy)
 			continue;
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		pin_path(path, sizeof(path), i);
 		if (unlink(path) == 0)
 			n++;
@@ -360,6 +381,9 @@ int do_load(void)
 	fds[PIN_BIND6] = bpf_program__fd(skel->progs.guard_bind6);
 	fds[PIN_DENY] = bpf_map__fd(skel->maps.deny);
 	fds[PIN_REFUSED] = bpf_map__fd(skel->maps.refused);
+	fds[PIN_NETNS] = bpf_map__fd(skel->maps.netns);
+	fds[PIN_NSINFO] = bpf_map__fd(skel->maps.nsinfo);
+	fds[PIN_OWNERS] = bpf_map__fd(skel->maps.owners);
 	for (int i = 0; i < PIN_COUNT; i++) {
 		pin_path(path, sizeof(path), i);
 		if (bpf_obj_pin(fds[i], path) < 0) {

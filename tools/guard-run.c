@@ -63,14 +63,14 @@ int cmd_run(int argc, char **argv)
 	struct timespec second = { 1, 0 };
 	uint64_t digest;
 	sigset_t set;
-	int sig;
+	int sig, synced = 0;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	digest = deny_inputs_digest();
+	digest = deny_inputs_digest() ^ owner_file_digest();
 	if (do_load())
 		return 1;
 	for (int i = 1; i < argc; i++)
@@ -84,13 +84,24 @@ int cmd_run(int argc, char **argv)
 		sig = sigtimedwait(&set, NULL, &second);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
-		now = deny_inputs_digest();
-		if (sig != SIGHUP && now == digest)
+		now = deny_inputs_digest() ^ owner_file_digest();
+		if (sig != SIGHUP && now == digest) {
+			/* A unit of the owner file restarted in a new
+			 * cgroup; a cgroup removed: each second, quietly
+			 * while the owner file is as it was and good. */
+			int lock = synced == 0 ? pins_lock() : -1;
+
+			if (lock >= 0) {
+				owners_sync(true);
+				close(lock);
+			}
+			fflush(stdout);
 			continue;
+		}
 		digest = now;
 		/* A failed re-read keeps the last good set: a typo in the
 		 * policy must not open every port. */
-		do_sync(false);
+		synced = do_sync(false);
 		fflush(stdout);
 	}
 	notify("STOPPING=1");

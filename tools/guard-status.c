@@ -17,15 +17,104 @@
 #include "guard-metrics.h"
 #include "out.h"
 
+/* The namespaces: cookie, path, deny set size, what was refused and
+ * allowed in each. */
+static void print_netns(const struct ns_info *info, __u64 own, bool json)
+{
+	bool first = true;
+
+	if (json)
+		printf(",\"netns\":[");
+	for (int i = 0; i < NS_SLOTS; i++) {
+		const struct ns_info *ns = &info[i];
+
+		if (!(ns->flags & NS_USED))
+			continue;
+		if (json) {
+			printf("%s{\"cookie\":", first ? "" : ",");
+			json_uint(stdout, ns->cookie);
+			printf(",\"path\":");
+			if (ns->path[0])
+				json_string(stdout, ns->path);
+			else
+				printf("null");
+			printf(",\"this\":%s,\"from_file\":%s,\"deny_ports\":",
+			       ns->cookie == own ? "true" : "false",
+			       ns->flags & NS_FROM_FILE ? "true" : "false");
+			json_uint(stdout, ns->ports);
+			printf(",\"refused\":");
+			json_uint(stdout, ns->refused);
+			printf(",\"allowed\":");
+			json_uint(stdout, ns->allowed);
+			putchar('}');
+		} else {
+			printf("netns %llu ", (unsigned long long)ns->cookie);
+			if (ns->path[0])
+				text_string(stdout, ns->path);
+			else
+				printf("(where a load or sync ran)");
+			printf("%s%s: %u ports, %llu refused, %llu allowed to "
+			       "owners\n", ns->cookie == own ? " (this one)" :
+			       "", ns->flags & NS_FROM_FILE ?
+			       " (owner file)" : "", ns->ports,
+			       (unsigned long long)ns->refused,
+			       (unsigned long long)ns->allowed);
+		}
+		first = false;
+	}
+	if (json)
+		putchar(']');
+}
+
+/* Binds of denied ports allowed to owners, per port (owners lists them
+ * per owner). */
+static void print_allowed(bool json)
+{
+	static __u64 allowed[65536];
+	struct owner_key key, next;
+	unsigned long long total = 0;
+	bool first = true;
+	int fd = pin_get(PIN_OWNERS);
+
+	memset(allowed, 0, sizeof(allowed));
+	for (bool start = true; fd >= 0 &&
+	     bpf_map_get_next_key(fd, start ? NULL : &key, &next) == 0;
+	     start = false) {
+		struct owner_val val;
+
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &val) == 0)
+			allowed[key.port & 0xffff] += val.allowed;
+	}
+	if (fd >= 0)
+		close(fd);
+	printf(json ? ",\"allowed\":{" : "allowed:");
+	for (unsigned int p = 0; p < 65536; p++) {
+		if (!allowed[p])
+			continue;
+		total += allowed[p];
+		printf(json ? "%s\"%u\":%llu" : "%s %u:%llu",
+		       json && !first ? "," : "", p,
+		       (unsigned long long)allowed[p]);
+		first = false;
+	}
+	if (json)
+		printf("},\"allowed_total\":%llu", total);
+	else
+		printf("%s (total %llu)\n", first ? " none" : "", total);
+}
+
 int cmd_status(int argc, char **argv)
 {
+	static struct ns_info info[NS_SLOTS];
 	static uint64_t map[DENY_WORDS];
 	static char ranges[RANGES_MAX];
 	bool json = argc == 2 && !strcmp(argv[1], "--json");
 	bool metrics = argc == 2 && !strcmp(argv[1], "--metrics");
 	const __u64 *counts;
 	unsigned long long total = 0;
-	__u32 zero = 0;
+	__u64 own = own_cookie();
+	__u32 slot = NS_SLOTS;
 	int fd, ports = 0;
 	bool first = true;
 
@@ -34,7 +123,15 @@ int cmd_status(int argc, char **argv)
 	fd = pin_get(PIN_DENY);
 	if (fd < 0)
 		return not_loaded();
-	if (bpf_map_lookup_elem(fd, &zero, map) < 0) {
+	if (ns_read_all(info) < 0) {
+		close(fd);
+		return 1;
+	}
+	/* The deny set shown is this namespace's: none if it has none. */
+	for (__u32 i = 0; i < NS_SLOTS; i++)
+		if ((info[i].flags & NS_USED) && info[i].cookie == own)
+			slot = i;
+	if (slot < NS_SLOTS && bpf_map_lookup_elem(fd, &slot, map) < 0) {
 		close(fd);
 		return fail("reading the deny set: %s", strerror(errno));
 	}
@@ -76,6 +173,7 @@ int cmd_status(int argc, char **argv)
 		json_int(stdout, ports);
 		printf(",\"deny\":");
 		json_string(stdout, ranges);
+		print_netns(info, own, true);
 		printf(",\"attached\":[");
 		for (size_t i = 0; i < nfound; i++) {
 			printf("%s{\"cgroup\":", i ? "," : "");
@@ -92,8 +190,10 @@ int cmd_status(int argc, char **argv)
 		 * byte: escaped, as the library's sentences are. */
 		printf("pin dir: ");
 		text_string(stdout, pin_dir);
-		printf("\ndeny set: %d ports%s%s\n", ports, ports ? ": " : "",
-		       ranges);
+		printf("\ndeny set: %d ports%s%s%s\n", ports, ports ? ": " : "",
+		       ranges, slot < NS_SLOTS ? "" :
+		       " (this network namespace is not guarded)");
+		print_netns(info, own, false);
 		for (size_t i = 0; i < nfound; i++) {
 			printf("attached: ");
 			text_string(stdout, found[i].path);
@@ -115,9 +215,12 @@ int cmd_status(int argc, char **argv)
 		first = false;
 	}
 	if (json)
-		printf("},\"refused_total\":%llu}\n", total);
+		printf("},\"refused_total\":%llu", total);
 	else
 		printf("%s (total %llu)\n", first ? " none" : "", total);
+	print_allowed(json);
+	if (json)
+		printf("}\n");
 	munmap((void *)counts, 65536 * sizeof(__u64));
 	free(found);
 	found = NULL;

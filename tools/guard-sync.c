@@ -69,42 +69,28 @@ static int sync_kernel(void)
 	return 0;
 }
 
-/* Replace the whole deny set at once: the programs see it at their next
- * bind.  quiet: from run's loop, where only changes are worth a line. */
+/* Every namespace's deny set replaced at once (the programs see it at
+ * their next bind), then the owners brought up to date.  quiet: from
+ * run's loop, where only changes are worth a line. */
 int do_sync(bool quiet)
 {
-	static uint64_t map[DENY_WORDS];
-	static char ranges[RANGES_MAX];
-	__u32 zero = 0;
-	int fd, n, rc;
+	int lock = pins_lock(), rc;
 
-	fd = pin_get(PIN_DENY);
-	if (fd < 0)
+	if (lock < 0)
 		return not_loaded();
-	n = fill(map);
-	if (n < 0) {
-		close(fd);
-		return 1;
-	}
-	rc = bpf_map_update_elem(fd, &zero, map, BPF_ANY);
-	close(fd);
-	if (rc < 0)
-		return fail("updating the deny set in %s: %s", pin_dir,
-			    strerror(errno));
-	if (!quiet) {
-		format_ranges(map, ranges, sizeof(ranges));
-		printf("deny set: %d ports%s%s\n", n, n ? ": " : "", ranges);
-	}
-	return 0;
+	rc = ns_sync(quiet) || owners_sync(quiet);
+	close(lock);
+	return rc;
 }
 
 int cmd_sync(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--kernel") != 0)
-		usage();
-	if (argc > 2)
-		usage();
-	if (argc == 2 && sync_kernel())
+	bool kernel = false;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--kernel"))
+			kernel = true;
+	if (kernel && sync_kernel())
 		return 1;
 	return do_sync(false);
 }

@@ -45,7 +45,7 @@ static int unit_ok_char(int c)
  * a prefix that is not empty, a type systemd knows.  Returns the section
  * for BPFProgram=, or NULL after fail().
  */
-static const char *unit_check(const char *unit, char name[UNIT_NAME_MAX])
+const char *unit_check(const char *unit, char name[UNIT_NAME_MAX])
 {
 	char shown[TEXT_MAX(64)];
 	const char *dot, *at;
