@@ -522,16 +522,20 @@ guard_check() {	# DIR CGROUP: one result line
 		result FAIL guard-metrics "load: $(tail -n 1 "$dir/load.out")"
 		return
 	fi
-	# Three binds to 4500 from the cgroup, in a network namespace.
-	sh -c 'echo $$ >"$1/cgroup.procs" && exec unshare -n python3 -c "
+	# Three binds to 4500 from the cgroup, in a network namespace that
+	# a sync run inside it gives the guard (it guards only those).
+	cat >"$dir/bind3.py" <<'EOF'
 import socket
 for i in range(3):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        s.bind((\"0.0.0.0\", 4500))
+        s.bind(("0.0.0.0", 4500))
     except OSError as e:
         print(e.errno)
-"' sh "$cg" >"$dir/binds" 2>&1
+EOF
+	G=$G PY=$dir/bind3.py sh -c 'echo $$ >"$1/cgroup.procs" &&
+		exec unshare -n sh -c "\$G sync >/dev/null &&
+			exec python3 \$PY"' sh "$cg" >"$dir/binds" 2>&1
 	$G status --metrics >"$dir/g.prom" 2>"$dir/g.err" || {
 		result FAIL guard-metrics "status --metrics: $(cat "$dir/g.err")"
 		return; }
