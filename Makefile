@@ -110,15 +110,24 @@ $(B)/examples/%: examples/%.c $(STATIC)
 # the build tree (make demo, the tests); $(B)/tools/inst/NAME, with no
 # RUNPATH, is the copy make install installs, which finds the library
 # where ld.so looks.  tool_link OUT, OBJECTS...: the two links' recipe.
+# TOOL_LIB names the library and $(B)/tools/link-mode the knob, which is
+# rewritten only when it changes: a make with the other TOOLS_STATIC
+# relinks the tools rather than keep the other kind.
 ifeq ($(TOOLS_STATIC),1)
-TOOL_LIB  := $(STATIC)
+TOOL_LIB  := $(STATIC) $(B)/tools/link-mode
 TOOL_LINK  = $(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $(1) $(2) $(STATIC) $(3) -lm
 else
-TOOL_LIB  := $(SHARED)
+TOOL_LIB  := $(SHARED) $(B)/tools/link-mode
 TOOL_LINK  = $(CC) $(CFLAGS_ALL) -L$(B) $(LDFLAGS) -o $(1) $(2) -lportpool \
 	$(3) -lm
 TOOL_RPATH := -Wl,-rpath,'$$ORIGIN/..'
 endif
+$(B)/tools/link-mode: FORCE
+	@mkdir -p $(@D)
+	@echo 'TOOLS_STATIC=$(TOOLS_STATIC)' | cmp -s - $@ || \
+		echo 'TOOLS_STATIC=$(TOOLS_STATIC)' >$@
+FORCE:
+.PHONY: FORCE
 tool_link = $(call TOOL_LINK,$(1),$(2) $(TOOL_RPATH),$(3)) && \
 	mkdir -p $(B)/tools/inst && \
 	$(call TOOL_LINK,$(B)/tools/inst/$(notdir $(1)),$(2),$(3))
@@ -324,7 +333,7 @@ CHECK_TESTS = $(if $(call have,test -f /usr/include/cmocka.h),$(TESTS))
 CHECK_MAN = $(if $(call have,command -v mandoc),\
 	"sh test/check-man.sh $(SHARED) $(MAN_PAGES)")
 CHECK_INSTALL = $(if $(call have,command -v pkg-config),\
-	"sh test/check-install.sh $(B)")
+	"TOOLS_STATIC=$(TOOLS_STATIC) sh test/check-install.sh $(B)")
 
 check-run: all $(CHECK_TESTS) $(FUZZ_REPLAY) $(B)/libportpool.pc
 	@PATH="$$PATH:/usr/sbin:/sbin" sh test/run.sh $(CHECK_TESTS) \
