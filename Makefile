@@ -110,15 +110,24 @@ $(B)/examples/%: examples/%.c $(STATIC)
 # the build tree (make demo, the tests); $(B)/tools/inst/NAME, with no
 # RUNPATH, is the copy make install installs, which finds the library
 # where ld.so looks.  tool_link OUT, OBJECTS...: the two links' recipe.
+# TOOL_LIB names the library and $(B)/tools/link-mode the knob, which is
+# rewritten only when it changes: a make with the other TOOLS_STATIC
+# relinks the tools rather than keep the other kind.
 ifeq ($(TOOLS_STATIC),1)
-TOOL_LIB  := $(STATIC)
+TOOL_LIB  := $(STATIC) $(B)/tools/link-mode
 TOOL_LINK  = $(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $(1) $(2) $(STATIC) $(3) -lm
 else
-TOOL_LIB  := $(SHARED)
+TOOL_LIB  := $(SHARED) $(B)/tools/link-mode
 TOOL_LINK  = $(CC) $(CFLAGS_ALL) -L$(B) $(LDFLAGS) -o $(1) $(2) -lportpool \
 	$(3) -lm
 TOOL_RPATH := -Wl,-rpath,'$$ORIGIN/..'
 endif
+$(B)/tools/link-mode: FORCE
+	@mkdir -p $(@D)
+	@echo 'TOOLS_STATIC=$(TOOLS_STATIC)' | cmp -s - $@ || \
+		echo 'TOOLS_STATIC=$(TOOLS_STATIC)' >$@
+FORCE:
+.PHONY: FORCE
 tool_link = $(call TOOL_LINK,$(1),$(2) $(TOOL_RPATH),$(3)) && \
 	mkdir -p $(B)/tools/inst && \
 	$(call TOOL_LINK,$(B)/tools/inst/$(notdir $(1)),$(2),$(3))
@@ -324,7 +333,7 @@ CHECK_TESTS = $(if $(call have,test -f /usr/include/cmocka.h),$(TESTS))
 CHECK_MAN = $(if $(call have,command -v mandoc),\
 	"sh test/check-man.sh $(SHARED) $(MAN_PAGES)")
 CHECK_INSTALL = $(if $(call have,command -v pkg-config),\
-	"sh test/check-install.sh $(B)")
+	"TOOLS_STATIC=$(TOOLS_STATIC) sh test/check-install.sh $(B)")
 
 check-run: all $(CHECK_TESTS) $(FUZZ_REPLAY) $(B)/libportpool.pc
 	@PATH="$$PATH:/usr/sbin:/sbin" sh test/run.sh $(CHECK_TESTS) \
@@ -524,44 +533,49 @@ $(B)/tools/portpool-guard.bpf.o: tools/portpool-guard.bpf.c
 $(B)/tools/portpool-guard.skel.h: $(B)/tools/portpool-guard.bpf.o
 	$(BPFTOOL) gen skeleton $< name guard_bpf > $@
 
-# The deny set's parts read the host through the library's own readers
-# (lib/internal.h), so that one reader takes each file whole.
-DENY_OBJ := $(B)/tools/denyset.o $(B)/tools/kernlist.o $(B)/tools/denygen.o
+# The deny set's parts, shared by the guard and the shim, read the host
+# through the library's public API only (include/portpool.h), so that the
+# guard links the shared library.  DENY_EACH, the shim's alone, reads the
+# kernel's list without the policy through the library's internal reader
+# (lib/internal.h), which only libportpool.a has.
+DENY_OBJ  := $(B)/tools/denyset.o $(B)/tools/kernlist.o $(B)/tools/denygen.o
+DENY_EACH := $(B)/tools/denyeach.o
 
 $(DENY_OBJ): $(B)/tools/%.o: tools/%.c tools/denyset.h tools/kernlist.h \
-		tools/denygen.h include/portpool.h lib/internal.h
+		tools/denygen.h include/portpool.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
+
+$(DENY_EACH): $(B)/tools/%.o: tools/%.c tools/denyset.h tools/kernlist.h \
+		include/portpool.h lib/internal.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Ilib $(CFLAGS_ALL) -c -o $@ $<
 
-# portpool-guard is tools/portpool-guard.c and its tools/guard-*.c parts.
-# It carries libportpool.a whatever TOOLS_STATIC says: its deny set reads
-# the host through the library's internal readers (DENY_OBJ), which the
-# shared library does not export.  Its one copy serves the build tree
-# and make install alike.
+# portpool-guard is tools/portpool-guard.c and its tools/guard-*.c parts,
+# linked as portpool-info is (tool_link: the shared library, the build
+# tree's copy and the inst/ copy; TOOLS_STATIC=1 for libportpool.a).
 GUARD_OBJ := $(patsubst tools/%.c,$(B)/tools/%.o,tools/portpool-guard.c \
 	$(wildcard tools/guard-*.c))
 $(GUARD_OBJ): $(B)/tools/portpool-guard.skel.h
 
-$(GUARD): $(GUARD_OBJ) $(DENY_OBJ) $(B)/tools/out.o $(STATIC)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC) \
-		-lbpf -lm
-	mkdir -p $(B)/tools/inst && cp $@ $(B)/tools/inst/
+$(GUARD): $(GUARD_OBJ) $(DENY_OBJ) $(B)/tools/out.o $(TOOL_LIB)
+	$(call tool_link,$@,$(filter %.o,$^),-lbpf)
 
 # The shim exports bind() and nothing else, and carries libportpool.a
 # inside it: preloaded into any program, it adds no libportpool.so.1 to
 # that program's link map, so it cannot clash with a program that links
 # another libportpool itself, and it is one file to preload.
 $(PRELOAD): tools/portpool-preload.c tools/preload.map $(DENY_OBJ) \
-		$(STATIC)
+		$(DENY_EACH) $(STATIC)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -shared -Wl,-z,defs \
 		-Wl,--version-script=tools/preload.map $(LDFLAGS) -o $@ $< \
-		$(DENY_OBJ) $(STATIC) -lm
+		$(DENY_OBJ) $(DENY_EACH) $(STATIC) -lm
 
 # The deny set's unit test links its parts and fails the kernel list's
 # writes on purpose.
-$(B)/test/test_hostlist: $(DENY_OBJ)
-$(B)/test/test_hostlist: TEST_LDFLAGS = $(DENY_OBJ) -lpthread \
-	-Wl,--wrap=pwrite -Wl,--wrap=pwrite64
+$(B)/test/test_hostlist: $(DENY_OBJ) $(DENY_EACH)
+$(B)/test/test_hostlist: TEST_LDFLAGS = $(DENY_OBJ) $(DENY_EACH) \
+	-lpthread -Wl,--wrap=pwrite -Wl,--wrap=pwrite64
 
 # The bench's "guard" scenario runs the tool and dlopens the shim.
 bench: $(GUARD_ALL)

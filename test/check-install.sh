@@ -7,12 +7,16 @@
 # where none can be made (no user namespaces), that run is left out with
 # one line saying why, and the rest is checked (under CI=true it fails).
 # The make it runs does not depend on the make that runs it: MAKEFLAGS
-# and MAKELEVEL are dropped, the build directory is the argument.
-# usage: check-install.sh [BUILD-DIR]
+# and MAKELEVEL are dropped, the build directory is the argument.  The
+# installed tools must need libportpool.so.1 and find the installed one;
+# with TOOLS_STATIC=1 in the environment (make check passes the make's),
+# they must need no libportpool at all.
+# usage: [TOOLS_STATIC=1] check-install.sh [BUILD-DIR]
 set -eu
 top=$(pwd)
 B=${1:-build}
-unset MAKEFLAGS MFLAGS MAKELEVEL
+static=${TOOLS_STATIC:-}
+unset MAKEFLAGS MFLAGS MAKELEVEL TOOLS_STATIC
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prefix=/usr
@@ -21,7 +25,8 @@ ns=-n
 [ "$(id -u)" = 0 ] || ns=-rn
 mk() {	# the make of this check, whatever pkg-config is told below
 	env -u PKG_CONFIG_PATH -u PKG_CONFIG_SYSROOT_DIR \
-		make -s --no-print-directory -C "$top" "B=$B" prefix=$prefix "$@"
+		make -s --no-print-directory -C "$top" "B=$B" prefix=$prefix \
+		TOOLS_STATIC="$static" "$@"
 }
 mk install DESTDIR="$root" >/dev/null
 vars=$(mk -f Makefile -f - print-vars <<'MK'
@@ -98,27 +103,44 @@ for page in "$top"/man/*.[358]; do
 		exit 1
 	}
 done
-# Every tool, linked to the installed libportpool.so.1 and searching no
-# build tree (no RUNPATH): portpool-info answers from the installed copy.
+# Every tool, linked to the installed libportpool.so.1 (TOOLS_STATIC=1:
+# to no libportpool) and searching no build tree (no RUNPATH):
+# portpool-info answers from the installed copy.
 for tool in $tools; do
-	[ -x "$root$prefix/sbin/$tool" ] || {
+	bin=$root$prefix/sbin/$tool
+	[ -x "$bin" ] || {
 		echo "tool $tool not installed in $prefix/sbin" >&2
 		exit 1
 	}
-	if readelf -d "$root$prefix/sbin/$tool" | grep -q 'R.*PATH'; then
+	if readelf -d "$bin" | grep -q 'R.*PATH'; then
 		echo "installed $tool has an RPATH or RUNPATH:" \
-		     "$(readelf -d "$root$prefix/sbin/$tool" | grep 'R.*PATH')" >&2
+		     "$(readelf -d "$bin" | grep 'R.*PATH')" >&2
 		exit 1
 	fi
-done
-case " $tools " in
-*" portpool-info "*)
-	LD_LIBRARY_PATH="$root$prefix/lib" ldd "$root$prefix/sbin/portpool-info" |
+	needed=$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
+		tr '\n' ' ')
+	if [ "$static" = 1 ]; then
+		case " $needed" in *" libportpool"*)
+			echo "installed $tool needs a libportpool under" \
+			     "TOOLS_STATIC=1: $needed" >&2
+			exit 1 ;;
+		esac
+		continue
+	fi
+	case " $needed" in *" libportpool.so.1 "*) ;; *)
+		echo "installed $tool does not need libportpool.so.1" \
+		     "(NEEDED: $needed)" >&2
+		exit 1 ;;
+	esac
+	LD_LIBRARY_PATH="$root$prefix/lib" ldd "$bin" |
 		grep -q "$root$prefix/lib/libportpool.so.1" || {
-		echo "installed portpool-info does not use the installed" \
+		echo "installed $tool does not use the installed" \
 		     "libportpool.so.1" >&2
 		exit 1
 	}
+done
+case " $tools " in
+*" portpool-info "*)
 	LD_LIBRARY_PATH="$root$prefix/lib" "$root$prefix/sbin/portpool-info" \
 		--max-user-port 5000 --port 4500 >"$tmp/info" 2>&1 &&
 	grep -q '^port 4500 is never bound' "$tmp/info" || {
@@ -160,5 +182,7 @@ if [ -n "$left" ]; then
 	echo "$left" >&2
 	exit 1
 fi
-echo "install: DESTDIR prefix=$prefix, pkg-config $ran;" \
-     "uninstall left an empty tree"
+linked="on libportpool.so.1"
+[ "$static" != 1 ] || linked="static (TOOLS_STATIC=1)"
+echo "install: DESTDIR prefix=$prefix, pkg-config $ran, tools" \
+     "($tools) $linked; uninstall left an empty tree"

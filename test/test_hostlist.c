@@ -7,7 +7,8 @@
  *     and every port of the largest text the kernel prints (191,053);
  *   - kernlist_merge (portpool-guard sync --kernel) leaves the union and
  *     nothing else, and on a write failed on purpose (pwrite wrapped)
- *     the list as it was;
+ *     the list as it was; with a policy the library refuses, nothing;
+ *   - deny_inputs_digest follows the ports of the list;
  *   - deny_set_fill_each: a malformed policy leaves the kernel's list
  *     enforced and is named;
  *   - denygen: a reader stalled between loading the set and reading it
@@ -90,8 +91,12 @@ static void kernel_is(const uint64_t *want)
 	uint64_t *got = calloc(DENY_WORDS, sizeof(*got));
 
 	assert_non_null(got);
-	assert_int_equal(kernlist_read(LIST, got), 0);
+	assert_int_equal(kernlist_read(got), 0);
 	assert_int_equal(count(got), count(want));
+	assert_memory_equal(got, want, MAPSIZE);
+	/* and the shim's reader, which reads no policy */
+	memset(got, 0xff, MAPSIZE);
+	assert_int_equal(deny_kernel_alone(got), 0);
 	assert_memory_equal(got, want, MAPSIZE);
 	free(got);
 }
@@ -231,13 +236,13 @@ static void merge_leaves_the_union(void **state)
 	set_bit(kernel, 4500);
 	every(policy, 30001, 30399, 2);
 	kernel_set(kernel);
-	assert_int_equal(kernlist_merge(LIST, policy), 200);
+	assert_int_equal(kernlist_merge(policy), 200);
 	memcpy(want, kernel, MAPSIZE);
 	every(want, 30001, 30399, 2);
 	kernel_is(want);
 	/* again: nothing to add, nothing written */
 	pwrite_calls = 0;
-	assert_int_equal(kernlist_merge(LIST, policy), 0);
+	assert_int_equal(kernlist_merge(policy), 0);
 	assert_int_equal(pwrite_calls, 0);
 	kernel_is(want);
 	/* 3,000 ports in the kernel, the policy overlapping some */
@@ -248,7 +253,7 @@ static void merge_leaves_the_union(void **state)
 	memcpy(want, kernel, MAPSIZE);
 	for (size_t w = 0; w < DENY_WORDS; w++)
 		want[w] |= policy[w];
-	assert_int_equal(kernlist_merge(LIST, policy),
+	assert_int_equal(kernlist_merge(policy),
 			 count(want) - count(kernel));
 	kernel_is(want);
 	free(kernel);
@@ -273,14 +278,98 @@ static void merge_failure_restores(void **state)
 		pwrite_fail_at = at[i];
 		pwrite_errno = ENOSPC;
 		errno = 0;
-		assert_int_equal(kernlist_merge(LIST, policy), -1);
+		assert_int_equal(kernlist_merge(policy), -1);
 		assert_int_equal(errno, ENOSPC);
 		assert_true(pwrite_calls > at[i]);	/* it wrote back */
-		assert_non_null(strstr(portpool_error(), "as before"));
+		assert_non_null(strstr(kernlist_error(), "as before"));
 		kernel_is(kernel);
 	}
 	free(kernel);
 	free(policy);
+}
+
+/* A policy the library refuses: nothing is written, and the line says
+ * why (the file and its line). */
+static void merge_with_a_bad_policy_writes_nothing(void **state)
+{
+	char dir[] = "/tmp/pp-hostlist-XXXXXX", path[64];
+	uint64_t *kernel = calloc(DENY_WORDS, sizeof(*kernel));
+	uint64_t *policy = calloc(DENY_WORDS, sizeof(*policy));
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/portpool.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("reserved_ports = 4500\nnot a setting\n", f);
+	fclose(f);
+	every(kernel, 20001, 25999, 2);
+	kernel_set(kernel);
+	every(policy, 30001, 30399, 2);
+	setenv("PORTPOOL_CONF", path, 1);
+	pwrite_calls = 0;
+	assert_int_equal(kernlist_merge(policy), -1);
+	assert_int_equal(pwrite_calls, 0);
+	assert_non_null(strstr(kernlist_error(), "portpool.conf:2"));
+	setenv("PORTPOOL_CONF", "/nonexistent/portpool.conf", 1);
+	kernel_is(kernel);
+	unlink(path);
+	rmdir(dir);
+	free(kernel);
+	free(policy);
+}
+
+/*
+ * The digest follows the ports of the list: one port more, or one moved
+ * past the first page of its text, changes it; the same list again gives
+ * the same digest.  The shim's reader sees a change while the library
+ * refuses the policy.
+ */
+static void digest_follows_the_list(void **state)
+{
+	char dir[] = "/tmp/pp-hostlist-XXXXXX", path[64];
+	uint64_t *kernel = calloc(DENY_WORDS, sizeof(*kernel));
+	uint64_t d1, d2, d3, s1, s2;
+	FILE *f;
+
+	(void)state;
+	every(kernel, 20001, 25999, 2);
+	kernel_set(kernel);
+	d1 = deny_inputs_digest(kernlist_read);
+	s1 = deny_inputs_digest(deny_kernel_alone);
+	assert_true(d1 == deny_inputs_digest(kernlist_read));
+	set_bit(kernel, 65000);
+	kernel_set(kernel);
+	d2 = deny_inputs_digest(kernlist_read);
+	assert_true(d2 != d1);
+	assert_true(deny_inputs_digest(deny_kernel_alone) != s1);
+	kernel[65000 >> 6] = 0;
+	set_bit(kernel, 65001);
+	kernel_set(kernel);
+	d3 = deny_inputs_digest(kernlist_read);
+	assert_true(d3 != d1 && d3 != d2);
+	kernel[65001 >> 6] = 0;
+	kernel_set(kernel);
+	assert_true(deny_inputs_digest(kernlist_read) == d1);
+	assert_true(deny_inputs_digest(deny_kernel_alone) == s1);
+	/* a policy the library refuses */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/portpool.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("not a setting\n", f);
+	fclose(f);
+	setenv("PORTPOOL_CONF", path, 1);
+	s1 = deny_inputs_digest(deny_kernel_alone);
+	set_bit(kernel, 4500);
+	kernel_set(kernel);
+	s2 = deny_inputs_digest(deny_kernel_alone);
+	assert_true(s2 != s1);
+	setenv("PORTPOOL_CONF", "/nonexistent/portpool.conf", 1);
+	unlink(path);
+	rmdir(dir);
+	free(kernel);
 }
 
 /* ---- the shim's sources ---- */
@@ -421,6 +510,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(merge_leaves_the_union, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(merge_failure_restores, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			merge_with_a_bad_policy_writes_nothing, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(digest_follows_the_list, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(bad_policy_keeps_the_kernel,
 						setup, teardown),

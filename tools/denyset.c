@@ -15,8 +15,6 @@
 #include <portpool.h>
 
 #include "denyset.h"
-#include "internal.h"
-#include "kernlist.h"
 
 static const struct {
 	const char *name;
@@ -135,12 +133,11 @@ static uint64_t mix_stat(uint64_t h, const char *path)
 	return mix(h, (uint64_t)st.st_ctim.tv_nsec);
 }
 
-uint64_t deny_inputs_digest(void)
+uint64_t deny_inputs_digest(int (*kernel)(uint64_t *map))
 {
 	const char *conf = secure_getenv("PORTPOOL_CONF");
 	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t len;
-	char *text;
+	uint64_t *map;
 	DIR *dir;
 
 	if (conf && *conf) {
@@ -165,87 +162,17 @@ uint64_t deny_inputs_digest(void)
 			closedir(dir);
 	}
 	/*
-	 * A /proc file has no useful mtime: its whole text is the digest,
-	 * read as the deny set reads it (one read, the largest text the
-	 * kernel prints); a failure is part of the digest too.
+	 * A /proc file has no useful mtime: the ports of the kernel's list
+	 * are the digest, as the deny set reads them (whole); a failure is
+	 * part of the digest too.
 	 */
-	if (pp_read_hostfile(KERNLIST_PATH, PP_RESERVED_TEXT_MAX, &text,
-			     &len) < 0) {
-		h = mix(h, (uint64_t)errno);
-	} else if (text) {
-		h = mix(h, (uint64_t)len);
-		for (size_t i = 0; i < len; i++)
-			h = mix(h, (unsigned char)text[i]);
-		free(text);
+	map = malloc(DENY_WORDS * sizeof(*map));
+	if (!map || kernel(map) < 0) {
+		h = mix(h, (uint64_t)(errno ? errno : ENOMEM));
+	} else {
+		for (size_t w = 0; w < DENY_WORDS; w++)
+			h = mix(h, map[w]);
 	}
+	free(map);
 	return h;
-}
-
-/* The one source src alone into one; -1 with portpool_error(). */
-static int fill_one(enum portpool_source src, const char *extra,
-		    uint64_t *one)
-{
-	struct portpool_config *cfg;
-	unsigned int flags = PORTPOOL_NO_HOST_SOURCES;
-	int rc = -1;
-
-	/*
-	 * The kernel's list is read without the policy: every other
-	 * source goes through a config, which reads the policy too.
-	 */
-	if (src == PORTPOOL_SOURCE_KERNEL)
-		return kernlist_read(KERNLIST_PATH, one);
-	cfg = portpool_config_new();
-	if (!cfg)
-		return -1;
-	if (src == PORTPOOL_SOURCE_WELL_KNOWN)
-		flags &= ~PORTPOOL_NO_WELL_KNOWN;
-	if (src == PORTPOOL_SOURCE_ETC_SERVICES)
-		flags &= ~PORTPOOL_NO_ETC_SERVICES;
-	if (portpool_config_set_flags(cfg, flags) == 0 &&
-	    (!extra || portpool_config_reserve_list(cfg, extra) == 0))
-		rc = portpool_source_map(cfg, src, one);
-	portpool_config_free(cfg);
-	return rc < 0 ? -1 : 0;
-}
-
-int deny_set_fill_each(unsigned int sources, const char *extra,
-		       uint64_t map[DENY_WORDS], char *why, size_t size)
-{
-	uint64_t *one = malloc(DENY_WORDS * sizeof(*one));
-	size_t used = 0;
-	int ports = 0;
-
-	memset(map, 0, DENY_WORDS * sizeof(map[0]));
-	why[0] = '\0';
-	if (!one) {
-		snprintf(why, size, "every source: out of memory");
-		return 0;
-	}
-	if (extra)
-		sources |= 1u << PORTPOOL_SOURCE_CALLER;
-	for (size_t i = 0; i < NSOURCES + 1; i++) {
-		enum portpool_source src = i < NSOURCES ?
-			source_names[i].source : PORTPOOL_SOURCE_CALLER;
-		int n;
-
-		if (!(sources & (1u << src)))
-			continue;
-		if (fill_one(src, extra, one) == 0) {
-			for (size_t w = 0; w < DENY_WORDS; w++)
-				map[w] |= one[w];
-			continue;
-		}
-		n = snprintf(why + used, size - used, "%s%s: %s",
-			     used ? "; " : "", portpool_source_name(src),
-			     portpool_error());
-		if (n > 0)
-			used += (size_t)n < size - used ? (size_t)n :
-				size - used - 1;
-	}
-	free(one);
-	map[0] &= ~1ULL;
-	for (size_t w = 0; w < DENY_WORDS; w++)
-		ports += __builtin_popcountll(map[w]);
-	return ports;
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The deny set shared by portpool-guard and libportpool-preload.so: the
- * ports an explicit UDP bind must not take, as a 65,536-bit map.
+ * ports an explicit UDP bind must not take, as a 65,536-bit map.  Read
+ * through the library's public API only (denyset.c, kernlist.c), so
+ * that the guard links the shared library; denyeach.c is the shim's.
  */
 #ifndef PORTPOOL_DENYSET_H
 #define PORTPOOL_DENYSET_H
@@ -39,14 +41,23 @@ int deny_set_fill(unsigned int sources, const char *extra,
  * Each source of sources (and extra) read alone into map, so that one
  * that cannot be read keeps none of the others out: the number of ports
  * of those read, and in why ("" when every one was read) each source
- * that was not, with the reason.
+ * that was not, with the reason.  In denyeach.c, which reads the
+ * kernel's list without the policy through the library's internals:
+ * libportpool-preload.so's (and its test's) only, never the guard's.
  */
 int deny_set_fill_each(unsigned int sources, const char *extra,
 		       uint64_t map[DENY_WORDS], char *why, size_t size);
 
-/* A digest of what the deny set is read from (the policy files' stat
- * data and the kernel's list), so that a watcher re-reads only when one
- * of them changed. */
-uint64_t deny_inputs_digest(void);
+/* The kernel's list without the policy (denyeach.c, as above); 0, or -1
+ * with errno and portpool_error(). */
+int deny_kernel_alone(uint64_t map[DENY_WORDS]);
+
+/*
+ * A digest of what the deny set is made of (the policy files' stat data
+ * and the ports of the kernel's list, as kernel reads them: kernlist_read
+ * or deny_kernel_alone), so that a watcher re-reads only when one of
+ * them changed.
+ */
+uint64_t deny_inputs_digest(int (*kernel)(uint64_t *map));
 
 #endif

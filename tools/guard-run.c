@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "guard.h"
+#include "kernlist.h"
 
 /*
  * Tell systemd (Type=notify) that the programs are pinned and attached:
@@ -70,7 +71,7 @@ int cmd_run(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	digest = deny_inputs_digest() ^ owner_file_digest();
+	digest = deny_inputs_digest(kernlist_read) ^ owner_file_digest();
 	if (do_load())
 		return 1;
 	for (int i = 1; i < argc; i++)
@@ -84,7 +85,7 @@ int cmd_run(int argc, char **argv)
 		sig = sigtimedwait(&set, NULL, &second);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
-		now = deny_inputs_digest() ^ owner_file_digest();
+		now = deny_inputs_digest(kernlist_read) ^ owner_file_digest();
 		if (sig != SIGHUP && now == digest) {
 			/* A unit of the owner file restarted in a new
 			 * cgroup; a cgroup removed: each second, quietly

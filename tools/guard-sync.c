@@ -16,8 +16,6 @@
 #include "guard.h"
 #include "kernlist.h"
 
-#define KERNEL_LIST	"/proc/sys/net/ipv4/ip_local_reserved_ports"
-
 /* "4500,8080-8090" for the ports set in map; "" for none. */
 void format_ranges(const uint64_t *map, char *buf, size_t size)
 {
@@ -64,8 +62,8 @@ static int sync_kernel(void)
 	n = deny_set_fill(1u << PORTPOOL_SOURCE_POLICY, extra, policy);
 	if (n < 0)
 		return fail("reading the policy: %s", portpool_error());
-	if (n > 0 && kernlist_merge(KERNEL_LIST, policy) < 0)
-		return fail("sync --kernel: %s", portpool_error());
+	if (n > 0 && kernlist_merge(policy) < 0)
+		return fail("sync --kernel: %s", kernlist_error());
 	return 0;
 }
 

@@ -3,8 +3,10 @@
  * The kernel's ip_local_reserved_ports, read and written whole.
  *
  * Reading: the file returns its whole text to the first read() and
- * end-of-file to every later one; the library's reader takes it in one
- * read() into a buffer for the largest text the kernel can print.
+ * end-of-file to every later one; the library takes it in one read()
+ * into a buffer for the largest text the kernel can print, and gives it
+ * here as its kernel source (portpool_source_map): only the public API,
+ * so that the guard links the shared library.
  *
  * Writing: the kernel parses at most a page of a write() and returns how
  * much it took, cut before a number it could not see whole; the caller
@@ -17,27 +19,58 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include <portpool.h>
+
 #include "kernlist.h"
 
-int kernlist_read(const char *path, uint64_t map[DENY_WORDS])
+_Static_assert(DENY_WORDS == PORTPOOL_MAP_WORDS, "the library's map");
+
+int kernlist_read(uint64_t map[DENY_WORDS])
 {
-	struct pp_portlist list = { 0 };
+	struct portpool_config *cfg = portpool_config_new();
+	int rc = -1, err;
 
 	memset(map, 0, DENY_WORDS * sizeof(map[0]));
-	if (pp_read_reserved_ports(path, &list) < 0)
+	if (!cfg)
 		return -1;
-	for (size_t i = 0; i < list.n; i++)
-		for (unsigned p = list.span[i].first; p <= list.span[i].last;
-		     p++)
-			map[p >> 6] |= 1ULL << (p & 63);
-	pp_portlist_free(&list);
-	return 0;
+	/* The kernel's source alone: no other host file is read. */
+	if (portpool_config_set_flags(cfg, PORTPOOL_NO_WELL_KNOWN |
+				      PORTPOOL_NO_ETC_SERVICES) == 0 &&
+	    portpool_source_map(cfg, PORTPOOL_SOURCE_KERNEL, map) >= 0)
+		rc = 0;
+	err = errno;
+	portpool_config_free(cfg);
+	if (rc < 0) {
+		memset(map, 0, DENY_WORDS * sizeof(map[0]));
+		errno = err;
+	}
+	return rc;
+}
+
+static char error_line[512];
+
+const char *kernlist_error(void)
+{
+	return error_line;
+}
+
+/* The sentence for kernlist_error(); -1 with errno err. */
+__attribute__((format(printf, 2, 3)))
+static int merge_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(error_line, sizeof(error_line), fmt, ap);
+	va_end(ap);
+	errno = err;
+	return -1;
 }
 
 size_t kernlist_format(const uint64_t map[DENY_WORDS], char *buf,
@@ -110,11 +143,10 @@ static int count(const uint64_t *map)
  * Write map as the whole list (from offset 0) and check it.  0 when the
  * list reads back as map.
  */
-static int restore(const char *path, const uint64_t *map, char *text,
-		   uint64_t *check)
+static int restore(const uint64_t *map, char *text, uint64_t *check)
 {
 	size_t len = kernlist_format(map, text, KERNLIST_TEXT_MAX);
-	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = open(KERNLIST_PATH, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	int rc;
 
 	if (fd < 0)
@@ -122,31 +154,33 @@ static int restore(const char *path, const uint64_t *map, char *text,
 	rc = write_whole(fd, text, len, 0);
 	if (close(fd) < 0)
 		rc = -1;
-	if (rc == 0 && kernlist_read(path, check) == 0 && same(check, map))
+	if (rc == 0 && kernlist_read(check) == 0 && same(check, map))
 		return 0;
 	return -1;
 }
 
-int kernlist_merge(const char *path, const uint64_t add[DENY_WORDS])
+int kernlist_merge(const uint64_t add[DENY_WORDS])
 {
 	uint64_t *before = malloc(3 * DENY_WORDS * sizeof(*before));
 	uint64_t *merged, *after;
 	char *text = malloc(KERNLIST_TEXT_MAX);
 	const char *step = "open";
-	char esc[160], why[96];
+	char why[96];
 	int fd = -1, added, err;
 	size_t len;
 
 	if (!before || !text) {
 		free(before);
 		free(text);
-		return pp_fail(ENOMEM, "out of memory for the kernel's list");
+		return merge_fail(ENOMEM, "%s: out of memory for the kernel's "
+				  "list", KERNLIST_PATH);
 	}
 	merged = before + DENY_WORDS;
 	after = merged + DENY_WORDS;
-	if (kernlist_read(path, before) < 0) {
+	if (kernlist_read(before) < 0) {
 		/* Nothing written: the list is as it was. */
 		err = errno;
+		merge_fail(err, "%s", portpool_error());
 		free(before);
 		free(text);
 		errno = err;
@@ -161,7 +195,7 @@ int kernlist_merge(const char *path, const uint64_t add[DENY_WORDS])
 		return 0;
 	}
 	len = kernlist_format(merged, text, KERNLIST_TEXT_MAX);
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(KERNLIST_PATH, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd >= 0) {
 		step = "write";
 		if (write_whole(fd, text, len, 1) == 0) {
@@ -169,7 +203,7 @@ int kernlist_merge(const char *path, const uint64_t add[DENY_WORDS])
 			if (close(fd) == 0) {
 				step = "read back";
 				fd = -1;
-				if (kernlist_read(path, after) == 0) {
+				if (kernlist_read(after) == 0) {
 					if (same(after, merged))
 						goto done;
 					errno = EIO;
@@ -187,13 +221,13 @@ int kernlist_merge(const char *path, const uint64_t add[DENY_WORDS])
 	else
 		snprintf(why, sizeof(why), "%s failed: %s", step,
 			 strerror(err));
-	if (restore(path, before, text, after) == 0)
-		pp_fail(err, "%s: %s; the list is as before (%d ports)",
-			PP_ESC(path, esc), why, count(before));
+	if (restore(before, text, after) == 0)
+		merge_fail(err, "%s: %s; the list is as before (%d ports)",
+			   KERNLIST_PATH, why, count(before));
 	else
-		pp_fail(err, "%s: %s, and so did writing back the list as it "
-			"was (%d ports): look at what it holds now",
-			PP_ESC(path, esc), why, count(before));
+		merge_fail(err, "%s: %s, and so did writing back the list as "
+			   "it was (%d ports): look at what it holds now",
+			   KERNLIST_PATH, why, count(before));
 	free(before);
 	free(text);
 	errno = err;

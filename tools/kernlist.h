@@ -14,11 +14,13 @@
 #define KERNLIST_PATH "/proc/sys/net/ipv4/ip_local_reserved_ports"
 
 /*
- * The list at path as a port map (port 0 included when the kernel holds
- * it), from one read of its whole text; -1 with errno and
- * portpool_error() set.  A missing file is an empty list.
+ * The kernel's list of this network namespace as a port map (port 0
+ * included when the kernel holds it), read whole by the library
+ * (portpool_source_map); -1 with errno and portpool_error() set.  The
+ * library reads the host policy with every source, so a policy it
+ * refuses fails this read too.  A missing file is an empty list.
  */
-int kernlist_read(const char *path, uint64_t map[DENY_WORDS]);
+int kernlist_read(uint64_t map[DENY_WORDS]);
 
 /*
  * "4500,8080-8090\n" for the ports of map ("\n" for none) in buf of size
@@ -30,13 +32,17 @@ size_t kernlist_format(const uint64_t map[DENY_WORDS], char *buf,
 		       size_t size);
 
 /*
- * Add the ports of add to the list at path, removing none: the union is
+ * Add the ports of add to the kernel's list, removing none: the union is
  * written in one write() (the kernel takes a page per call and the rest
  * goes on from where it stopped) and read back.  On any failure the list
  * is written back as it was, and read back again.  Returns how many
- * ports were added (0: nothing to write), or -1 with errno and
- * portpool_error() set; the sentence says whether the list is as before.
+ * ports were added (0: nothing to write), or -1 with errno set and one
+ * line in kernlist_error(), which says whether the list is as before.
  */
-int kernlist_merge(const char *path, const uint64_t add[DENY_WORDS]);
+int kernlist_merge(const uint64_t add[DENY_WORDS]);
+
+/* The last failure of kernlist_merge() as a sentence ("" before one).
+ * The tools' own: the library's portpool_error() is for its calls. */
+const char *kernlist_error(void);
 
 #endif

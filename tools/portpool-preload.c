@@ -151,7 +151,7 @@ static void refresh(long now)
 	 * set read before it stays. */
 	if ((root_changed() || policy_gone()) && have)
 		goto out;
-	d = deny_inputs_digest();
+	d = deny_inputs_digest(deny_kernel_alone);
 	if (have && d == digest)
 		goto out;
 	if (deny_gen_update(fill_all, NULL) >= 0) {
