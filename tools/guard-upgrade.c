@@ -132,9 +132,11 @@ not_10:
 /* One attachment, from one program to another, in place. */
 static int replace(int cg, int hook, int from, int to)
 {
-	LIBBPF_OPTS(bpf_prog_attach_opts, opts,
-		    .flags = BPF_F_ALLOW_MULTI | BPF_F_REPLACE,
-		    .replace_prog_fd = from);
+	struct bpf_prog_attach_opts opts = {
+		.sz = sizeof(opts),
+		.flags = BPF_F_ALLOW_MULTI | BPF_F_REPLACE,
+		.replace_prog_fd = from,
+	};
 
 	return bpf_prog_attach_opts(to, cg, hooks[hook], &opts);
 }
@@ -146,9 +148,11 @@ struct swapped {
 };
 
 /* The new objects' pins in the staging directory, by name, in the order
- * they take the old names: the programs last, so that a unit systemd
- * starts meanwhile (BPFProgram=) gets an old program, which is then
- * replaced, or a new one with its maps already in place. */
+ * they take the old names: the programs last, so that whoever opens a
+ * program's pin meanwhile (systemd's BPFProgram= for a unit starting)
+ * finds the maps it uses already in place.  A unit systemd attaches the
+ * old program to after the cgroups were walked keeps it, guarding with
+ * 1.0's deny set, until its next start. */
 static const int order[PIN_COUNT] = {
 	PIN_NETNS, PIN_NSINFO, PIN_OWNERS, PIN_REFUSED, PIN_DENY,
 	PIN_BIND4, PIN_BIND6,
@@ -206,9 +210,9 @@ static int swap_all(const struct legacy *old, const int news[2],
 	for (size_t i = 0; i < nfound; i++) {
 		char shown[TEXT_MAX(256)];
 		int cg = open(found[i].path, O_RDONLY | O_DIRECTORY |
-			      O_CLOEXEC), saved = errno;
+			      O_CLOEXEC), saved = cg < 0 ? errno : 0;
 
-		if (cg < 0 && errno == ENOENT)
+		if (cg < 0 && saved == ENOENT)
 			continue;	/* removed meanwhile: nothing to guard */
 		for (int h = 0; cg >= 0 && h < 2; h++) {
 			if (!(found[i].mask & (1 << h)))
