@@ -505,7 +505,7 @@ GUARD_ALL := $(PRELOAD) guard-missing
 endif
 GUARD_CHECKS := "sh test/guard-e2e.sh" "sh test/guard-edges-e2e.sh" \
 	"sh test/hostlist-e2e.sh" "sh test/metrics-e2e.sh --guard" \
-	"sh test/owners-e2e.sh"
+	"sh test/owners-e2e.sh" "sh test/upgrade-e2e.sh"
 MAN_PAGES += $(filter-out $(MAN_PAGES),man/portpool-guard.8 \
 	man/libportpool-preload.8)
 

@@ -21,10 +21,15 @@
 #   e. --svg worst case: every other port of 1024-65535 reserved stays
 #      under 1 MiB and valid; an unwritable FILE fails, leaving nothing;
 #   f. (--guard, as root) portpool-guard status --metrics: the guard
-#      loaded on a bpffs
-#      of our own and attached to a cgroup of our own refuses three binds
-#      to 4500; the counts match status --json, promtool accepts them,
-#      and node_exporter serves what the unit's command wrote.
+#      loaded on a bpffs of our own, for two namespaces of our own beside
+#      the host's (K, given by path to load, and S, by a sync run inside
+#      it) and attached to a cgroup of our own, with an owner of 4500
+#      whose cgroup name holds a quote, a backslash, ESC and 0xff: 4
+#      binds to 4500 and 1 to 4507 refused, 2 allowed to the owner;
+#      every series (per port, per namespace, per owner) matches
+#      status --json and owners --json, promtool accepts them (and
+#      refuses the 0xff byte as it is), and node_exporter serves what
+#      the unit's command wrote.
 # One line per scenario, then "metrics-e2e: N passed, M failed"; exit 1
 # on a failure.  A scenario that cannot run is a SKIP (a FAIL under
 # CI=true).
@@ -498,11 +503,14 @@ guard_metrics() {
 	mount -t bpf bpf "$gdir/bpf" || {
 		result FAIL guard-metrics "cannot mount a bpffs"
 		rm -rf "$gdir"; return; }
-	G="$GUARD --pin-dir $pin"
+	# An owner file of our own, empty: not the host's.
+	: >"$gdir/guard.conf"
+	G="$GUARD --pin-dir $pin --config $gdir/guard.conf"
 	printf 'reserved_ports = 4500\n' >"$gdir/policy.conf"
 	guard_check "$gdir" "$cg"
 	$G detach "$cg" >/dev/null 2>&1
-	rmdir "$cg" 2>/dev/null
+	# Deepest first: the owner's and the plain cgroup, then ours.
+	find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
 	$G unload >/dev/null 2>&1
 	umount "$gdir/bpf"
 	[ -n "${E2E_KEEP:-}" ] && echo "kept $gdir" || rm -rf "$gdir"
@@ -517,40 +525,145 @@ guard_check() {	# DIR CGROUP: one result line
 		result FAIL guard-metrics "status --metrics without a guard" \
 		       "succeeded or printed"; return
 	fi
-	if ! $G load >"$dir/load.out" 2>&1 || ! mkdir "$cg" ||
-	   ! $G attach "$cg" >>"$dir/load.out" 2>&1; then
+	# Namespace K, kept by path (4507 in its kernel list), given to load.
+	unshare -n sh -c 'echo 4507 >/proc/sys/net/ipv4/ip_local_reserved_ports &&
+		echo ready && exec sleep 100000' >"$dir/k.out" 2>&1 &
+	holder=$!
+	n=0
+	until grep -q ready "$dir/k.out"; do
+		n=$((n + 1)); [ $n -gt 50 ] && break; sleep 0.1
+	done
+	nsk=/proc/$holder/ns/net
+	# The owner of 4500: a cgroup whose name holds a quote, a backslash,
+	# ESC, BEL, a tab and 0xff, as a delegated cgroup's may (cgroupfs
+	# refuses only a newline).
+	odd=$cg/$(printf 'own"\\\033]2;x\007\tz\377')
+	if ! $G load --netns "$nsk" >"$dir/load.out" 2>&1 || ! mkdir "$cg" ||
+	   ! mkdir "$odd" || ! mkdir "$cg/plain" ||
+	   ! $G attach "$cg" >>"$dir/load.out" 2>&1 ||
+	   ! $G own 4500 "$odd" >>"$dir/load.out" 2>&1; then
 		result FAIL guard-metrics "load: $(tail -n 1 "$dir/load.out")"
+		kill "$holder"; wait "$holder" 2>/dev/null
 		return
 	fi
-	# Three binds to 4500 from the cgroup, in a network namespace that
-	# a sync run inside it gives the guard (it guards only those).
-	cat >"$dir/bind3.py" <<'EOF'
-import socket
-for i in range(3):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind(("0.0.0.0", 4500))
-    except OSError as e:
-        print(e.errno)
+	# binds N PORT...: N binds to each port, one line of errnos (0: bound).
+	cat >"$dir/binds.py" <<'EOF'
+import socket, sys
+out = []
+for port in sys.argv[2:]:
+    for i in range(int(sys.argv[1])):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            s.bind(("0.0.0.0", int(port)))
+            out.append("0")
+        except OSError as e:
+            out.append(str(e.errno))
+        s.close()
+print(" ".join(out))
 EOF
-	G=$G PY=$dir/bind3.py sh -c 'echo $$ >"$1/cgroup.procs" &&
+	# Three binds to 4500 from the plain cgroup, in namespace S that a
+	# sync run inside it gives the guard (known by cookie alone); one
+	# refused in K, two the owner makes there.
+	G=$G PY=$dir/binds.py sh -c 'echo $$ >"$1/cgroup.procs" &&
 		exec unshare -n sh -c "\$G sync >/dev/null &&
-			exec python3 \$PY"' sh "$cg" >"$dir/binds" 2>&1
+			exec python3 \$PY 3 4500"' sh "$cg/plain" \
+		>"$dir/binds" 2>&1
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec nsenter --net="$2" \
+		python3 "$3" 1 4500 4507' sh "$cg/plain" "$nsk" "$dir/binds.py" \
+		>>"$dir/binds" 2>&1
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec nsenter --net="$2" \
+		python3 "$3" 2 4500' sh "$odd" "$nsk" "$dir/binds.py" \
+		>>"$dir/binds" 2>&1
 	$G status --metrics >"$dir/g.prom" 2>"$dir/g.err" || {
 		result FAIL guard-metrics "status --metrics: $(cat "$dir/g.err")"
+		kill "$holder"; wait "$holder" 2>/dev/null
 		return; }
 	$G status --json >"$dir/g.json" 2>&1
-	want=$(python3 -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-print(d["deny_ports"], d["refused"].get("4500", 0), d["refused_total"])' \
-		"$dir/g.json") || {
-		result FAIL guard-metrics "status --json unreadable"; return; }
-	got="$(awk '$1 == "portpool_guard_deny_ports" { print $2 }' "$dir/g.prom") $(awk '$1 == "portpool_guard_binds_refused_total{port=\"4500\"}" { print $2 }' "$dir/g.prom") $(awk '$1 == "portpool_guard_binds_refused_all_total" { print $2 }' "$dir/g.prom")"
-	if [ "$(cat "$dir/binds")" != "98
-98
-98" ] || [ "$want" != "1 3 3" ] || [ "$got" != "$want" ]; then
-		result FAIL guard-metrics "binds: $(tr '\n' ' ' <"$dir/binds")," \
-		       "--json: $want, --metrics: $got (want 1 3 3)"
+	$G owners --json >"$dir/o.json" 2>&1
+	kill "$holder"; wait "$holder" 2>/dev/null
+	want="98 98 98 / 98 98 / 0 0"
+	if [ "$(tr '\n' / <"$dir/binds" | sed 's|/| / |g; s| / $||')" != "$want" ]
+	then
+		result FAIL guard-metrics "binds: $(tr '\n' / <"$dir/binds")," \
+		       "want $want"
+		return
+	fi
+	# Every series against status --json and owners --json, and the
+	# values these binds make.
+	python3 - "$dir/g.prom" "$dir/g.json" "$dir/o.json" "$nsk" \
+		>"$dir/cmp.out" 2>&1 <<'EOF'
+import json, re, sys
+prom, st, ow, nsk = sys.argv[1:]
+st, ow = json.load(open(st)), json.load(open(ow))
+text = open(prom, encoding="utf-8").read()	# fails on bad UTF-8
+m = {}
+lab = re.compile(r'([a-z_]+)="((?:[^"\\\n]|\\[\\"n])*)"(,|$)')
+esc = {"\\\\": "\\", '\\"': '"', "\\n": "\n"}
+for line in text.split("\n"):
+    if not line or line.startswith("#"):
+        continue
+    name, rest = re.match(r"([a-z_]+)(.*)", line).groups()
+    labels = {}
+    if rest.startswith("{"):
+        body, rest = rest[1:].split("} ", 1)
+        pos = 0
+        while pos < len(body):
+            k = lab.match(body, pos)
+            assert k, "bad labels: %r" % body
+            labels[k.group(1)] = re.sub(r'\\[\\"n]',
+                                        lambda e: esc[e.group(0)],
+                                        k.group(2))
+            pos = k.end()
+    else:
+        rest = rest.strip()
+    key = (name, tuple(sorted(labels.items())))
+    assert key not in m, "twice: %r" % (key,)
+    m[key] = int(rest)
+def one(name, **labels):
+    return m[(name, tuple(sorted((k, str(v)) for k, v in labels.items())))]
+def series(name):
+    return {k[1]: v for k, v in m.items() if k[0] == name}
+# Per port, refused and allowed, as status --json.
+for kind in ("refused", "allowed"):
+    got = {dict(l)["port"]: v for l, v in
+           series("portpool_guard_binds_%s_total" % kind).items()}
+    assert got == st[kind], (kind, got, st[kind])
+    assert one("portpool_guard_binds_%s_all_total" % kind) == \
+        st[kind + "_total"], kind
+assert st["refused"] == {"4500": 4, "4507": 1}, st["refused"]
+assert st["allowed"] == {"4500": 2}, st["allowed"]
+# Per namespace: cookie, path when kept, the deny set, refused, allowed.
+ns = st["netns"]
+assert len(ns) == 3, ns
+for n in ns:
+    labels = {"netns": n["cookie"]}
+    if n["path"] is not None:
+        labels["path"] = n["path"]
+    for f, k in (("deny_ports", "deny_ports"), ("binds_refused_total",
+                 "refused"), ("binds_allowed_total", "allowed")):
+        assert one("portpool_guard_netns_" + f, **labels) == n[k], (f, n)
+    if n["path"] == nsk:
+        assert (n["deny_ports"], n["refused"], n["allowed"]) == (2, 2, 2), n
+    elif not n["this"]:
+        assert (n["deny_ports"], n["refused"], n["allowed"]) == (1, 3, 0), n
+for name in ("portpool_guard_netns_deny_ports",
+             "portpool_guard_netns_binds_refused_total",
+             "portpool_guard_netns_binds_allowed_total"):
+    assert len(series(name)) == 3, name
+# Per owner, as owners --json: the odd name whole, as JSON decodes it.
+got = {(dict(l).get("cgroup"), dict(l)["cgroup_id"], dict(l)["port"]): v
+       for l, v in series("portpool_guard_owner_binds_allowed_total").items()}
+want = {(o["cgroup"], str(o["id"]), str(o["port"])): o["allowed"]
+        for o in ow["owners"]}
+assert got == want, (got, want)
+assert list(got.values()) == [2], got
+path = list(got)[0][0]
+assert path.endswith('/own"\\\x1b]2;x\x07\tz\ufffd'), repr(path)
+print(len(m), "series")
+EOF
+	if [ $? -ne 0 ]; then
+		result FAIL guard-metrics "--metrics and --json differ:" \
+		       "$(tail -n 1 "$dir/cmp.out")"
 		return
 	fi
 	grep -q '^portpool_guard_attached_cgroups{hook="bind4"} 1$' \
@@ -560,6 +673,16 @@ print(d["deny_ports"], d["refused"].get("4500", 0), d["refused_total"])' \
 	then
 		result FAIL guard-metrics "promtool check metrics:" \
 		       "$(head -n 1 "$dir/promtool.out")"
+		return
+	fi
+	# Negative control: the owner's label with its 0xff byte as it is
+	# (not U+FFFD) is refused, so the check sees the name's bytes.
+	LC_ALL=C sed "s/$(printf '\357\277\275')/$(printf '\377')/" \
+		"$dir/g.prom" >"$dir/bad.prom"
+	if cmp -s "$dir/g.prom" "$dir/bad.prom" ||
+	   promtool check metrics <"$dir/bad.prom" >/dev/null 2>&1; then
+		result FAIL guard-metrics "promtool accepts a label that is not" \
+		       "UTF-8: the check proves nothing"
 		return
 	fi
 	# The unit's command, on our pins, then node_exporter serves it.
@@ -584,16 +707,43 @@ kill "$ne"; wait "$ne"
 NE
 	timeout 30 unshare -n sh "$dir/ne.sh" "$dir/textfile" "$dir" \
 		>"$dir/ne.out" 2>&1
-	if ! grep -q '^portpool_guard_binds_refused_total{port="4500"} 3$' \
-		"$dir/scrape" 2>/dev/null ||
+	# node_exporter serves every sample written, with its value (the
+	# labels in its own order and escapes: compared as parsed; a label
+	# left out is the empty one it adds).
+	python3 - "$dir/textfile/portpool-guard.prom" "$dir/scrape" \
+		>"$dir/ne.cmp" 2>&1 <<'EOF'
+import re, sys
+def parse(f):
+    out = {}
+    for line in open(f, encoding="utf-8"):
+        line = line.rstrip("\n")
+        if not line.startswith("portpool_guard_"):
+            continue
+        name, rest = re.match(r"([a-z_]+)(.*)", line).groups()
+        labels = ()
+        if rest.startswith("{"):
+            body, rest = rest[1:].rsplit("} ", 1)
+            labels = tuple(sorted((k, re.sub(r'\\(.)', lambda e:
+                {"n": "\n"}.get(e.group(1), e.group(1)), v))
+                for k, v in re.findall(r'([a-z_]+)="((?:[^"\\]|\\.)*)"',
+                                       body) if v))
+        out[(name, labels)] = float(rest)
+    return out
+a, b = parse(sys.argv[1]), parse(sys.argv[2])
+assert a and a == b, (set(a.items()) ^ set(b.items()))
+print(len(a))
+EOF
+	if [ $? -ne 0 ] ||
 	   ! grep -q '^node_textfile_scrape_error 0$' "$dir/scrape"; then
 		result FAIL guard-metrics "node_exporter does not serve the" \
-		       "guard's 3 refusals of 4500"
+		       "guard's samples: $(tail -n 1 "$dir/ne.cmp")"
 		return
 	fi
-	result PASS guard-metrics "3 binds to 4500 refused, counted as" \
-	       "status --json counts them; promtool accepts them;" \
-	       "node_exporter serves what the unit's command wrote"
+	result PASS guard-metrics "$(cat "$dir/cmp.out") as status --json and" \
+	       "owners --json say (4500: 4 refused, 2 allowed to an owner" \
+	       "named with a quote, a backslash, ESC and 0xff; 3 namespaces); promtool" \
+	       "accepts them, refuses 0xff as it is; node_exporter serves" \
+	       "all $(cat "$dir/ne.cmp") samples the unit's command wrote"
 }
 if [ "$part" = guard ]; then
 	guard_metrics

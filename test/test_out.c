@@ -160,6 +160,50 @@ static int safe_utf8(const unsigned char *s)
 	return 1;
 }
 
+static void expect_prom(const char *in, const char *want)
+{
+	char *got = capture(prom_label, in);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* Prometheus label values: the format's three escapes, controls as they
+ * are, U+FFFD for each byte that is not UTF-8. */
+static void prom_escapes(void **state)
+{
+	(void)state;
+	expect_prom("", "\"\"");
+	expect_prom("/sys/fs/cgroup/a.service", "\"/sys/fs/cgroup/a.service\"");
+	expect_prom("a\\b\"c\nd", "\"a\\\\b\\\"c\\nd\"");
+	expect_prom("\t\r\033]2;x\007\177", "\"\t\r\033]2;x\007\177\"");
+	expect_prom("caf\xc3\xa9 \xe2\x80\xa8", "\"caf\xc3\xa9 \xe2\x80\xa8\"");
+	expect_prom("odd\xff", "\"odd\xef\xbf\xbd\"");
+	expect_prom("\xc3", "\"\xef\xbf\xbd\"");
+	expect_prom("\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+	expect_prom("\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"");
+}
+
+/* What promtool's parser takes: valid UTF-8, quoted, no raw newline, a
+ * backslash only before \\, " or n, no bare quote inside. */
+static int prom_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 2 || s[0] != '"' || s[n - 1] != '"' || !utf8_valid(s))
+		return 0;
+	for (size_t i = 1; i < n - 1; i++) {
+		if (s[i] == '\n' || s[i] == '"')
+			return 0;
+		if (s[i] == '\\') {
+			if (i + 1 >= n - 1 || !strchr("\\\"n", s[i + 1]))
+				return 0;
+			i++;
+		}
+	}
+	return 1;
+}
+
 /* Random bytes, biased towards the interesting ones: every output is
  * safe UTF-8, and the text form is the library's, byte for byte. */
 static void random_bytes_safe(void **state)
@@ -188,6 +232,9 @@ static void random_bytes_safe(void **state)
 		got = capture(json_string, (const char *)in);
 		assert_true(safe_utf8((const unsigned char *)got));
 		free(got);
+		got = capture(prom_label, (const char *)in);
+		assert_true(prom_ok(got));
+		free(got);
 		got = capture(text_string, (const char *)in);
 		assert_true(safe_utf8((const unsigned char *)got));
 		pp_escape((const char *)in, strlen((const char *)in), lib,
@@ -207,6 +254,7 @@ int main(void)
 		cmocka_unit_test(json_bytes_nul),
 		cmocka_unit_test(text_escapes),
 		cmocka_unit_test(text_escape_cut),
+		cmocka_unit_test(prom_escapes),
 		cmocka_unit_test(random_bytes_safe),
 	};
 

@@ -106,8 +106,7 @@ static int pin_is_ours(int which, int fd, const char *path)
 	    !strcmp(name, "deny") && info.map.max_entries == 1) {
 		snprintf(foreign, sizeof(foreign), "%s is an earlier "
 			 "portpool-guard's (one deny set, no namespaces): "
-			 "\"portpool-guard unload\" removes it, then load "
-			 "again", path);
+			 "\"portpool-guard load\" takes it over", path);
 		legacy = true;
 	} else if (!ok) {
 		snprintf(foreign, sizeof(foreign), "%s is not portpool-guard's "
@@ -302,7 +301,8 @@ static int unpin_ours(void)
 
 /*
  * What the pin directory holds: 1 all our pins (loaded before), 0 none of
- * them, -1 after fail(): something foreign, or only some of ours.
+ * them, 2 the pins of an earlier guard, which load takes over, -1 after
+ * fail(): something foreign, or only some of ours.
  */
 static int pins_present(void)
 {
@@ -314,6 +314,12 @@ static int pins_present(void)
 		if (fd >= 0) {
 			close(fd);
 			ours++;
+		} else if (legacy) {
+			struct legacy old;
+			int rc = legacy_get(&old);
+
+			legacy_close(&old);
+			return rc ? -1 : 2;
 		} else if (foreign[0]) {
 			fail("%s", foreign);
 			return -1;
@@ -333,12 +339,48 @@ static int pins_present(void)
 	return 0;
 }
 
-int do_load(void)
+/* The programs loaded and every object pinned in pin_dir, which exists;
+ * on failure no pin this made stays.  1 after fail(). */
+int pin_fresh(void)
 {
-	static uint64_t map[DENY_WORDS];
 	struct guard_bpf *skel;
 	char path[PATH_MAX];
 	int fds[PIN_COUNT];
+
+	skel = guard_bpf__open_and_load();
+	if (!skel)
+		return fail("loading the BPF programs: %s (needs kernel >= "
+			    "6.1 and CAP_BPF, CAP_NET_ADMIN)", strerror(errno));
+	fds[PIN_BIND4] = bpf_program__fd(skel->progs.guard_bind4);
+	fds[PIN_BIND6] = bpf_program__fd(skel->progs.guard_bind6);
+	fds[PIN_DENY] = bpf_map__fd(skel->maps.deny);
+	fds[PIN_REFUSED] = bpf_map__fd(skel->maps.refused);
+	fds[PIN_NETNS] = bpf_map__fd(skel->maps.netns);
+	fds[PIN_NSINFO] = bpf_map__fd(skel->maps.nsinfo);
+	fds[PIN_OWNERS] = bpf_map__fd(skel->maps.owners);
+	for (int i = 0; i < PIN_COUNT; i++) {
+		pin_path(path, sizeof(path), i);
+		if (bpf_obj_pin(fds[i], path) < 0) {
+			int saved = errno;
+
+			unpin_made(i);	/* what is there was not ours */
+			guard_bpf__destroy(skel);
+			return fail("pinning %s: %s", path, strerror(saved));
+		}
+	}
+	guard_bpf__destroy(skel);	/* the pins keep everything alive */
+	return 0;
+}
+
+/* Unpin what pin_fresh() pinned. */
+void unpin_fresh(void)
+{
+	unpin_made(PIN_COUNT);
+}
+
+int do_load(void)
+{
+	static uint64_t map[DENY_WORDS];
 	size_t made;
 	int present;
 
@@ -350,6 +392,8 @@ int do_load(void)
 	present = pins_present();
 	if (present < 0)
 		return 1;
+	if (present == 2)	/* an earlier guard's pins: take them over */
+		return upgrade_legacy();
 	if (present)		/* loaded before: keep it, refresh the set */
 		return do_sync(false);
 	/* A deny set that cannot be read (--reserve 45x0) fails here,
@@ -369,33 +413,10 @@ int do_load(void)
 		return fail("%s is not on a BPF filesystem (mount -t bpf -o "
 			    "mode=0700 bpf /sys/fs/bpf)", pin_dir);
 	}
-	skel = guard_bpf__open_and_load();
-	if (!skel) {
-		int saved = errno;
-
+	if (pin_fresh()) {
 		rmdirs(pin_dir, made);
-		return fail("loading the BPF programs: %s (needs kernel >= "
-			    "6.1 and CAP_BPF, CAP_NET_ADMIN)", strerror(saved));
+		return 1;
 	}
-	fds[PIN_BIND4] = bpf_program__fd(skel->progs.guard_bind4);
-	fds[PIN_BIND6] = bpf_program__fd(skel->progs.guard_bind6);
-	fds[PIN_DENY] = bpf_map__fd(skel->maps.deny);
-	fds[PIN_REFUSED] = bpf_map__fd(skel->maps.refused);
-	fds[PIN_NETNS] = bpf_map__fd(skel->maps.netns);
-	fds[PIN_NSINFO] = bpf_map__fd(skel->maps.nsinfo);
-	fds[PIN_OWNERS] = bpf_map__fd(skel->maps.owners);
-	for (int i = 0; i < PIN_COUNT; i++) {
-		pin_path(path, sizeof(path), i);
-		if (bpf_obj_pin(fds[i], path) < 0) {
-			int saved = errno;
-
-			unpin_made(i);	/* what is there was not ours */
-			rmdirs(pin_dir, made);
-			guard_bpf__destroy(skel);
-			return fail("pinning %s: %s", path, strerror(saved));
-		}
-	}
-	guard_bpf__destroy(skel);	/* the pins keep everything alive */
 	if (do_sync(false)) {
 		unpin_made(PIN_COUNT);
 		rmdirs(pin_dir, made);

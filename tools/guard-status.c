@@ -4,6 +4,7 @@
  * and what they refused, as text or JSON.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,28 +67,74 @@ static void print_netns(const struct ns_info *info, __u64 own, bool json)
 		putchar(']');
 }
 
-/* Binds of denied ports allowed to owners, per port (owners lists them
- * per owner). */
-static void print_allowed(bool json)
+static int owner_order(const void *a, const void *b)
 {
-	static __u64 allowed[65536];
+	const struct guard_owner_metric *x = a, *y = b;
+
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return x->cgroup < y->cgroup ? -1 : x->cgroup > y->cgroup;
+}
+
+/* The owners' registrations, sorted by port and cgroup id, with the
+ * binds each was allowed; allowed[] gets them per port.  paths: look up
+ * each cgroup's path (for --metrics; owners lists them in its own way).
+ * NULL with *n = 0 when the map cannot be read (an older guard). */
+static struct guard_owner_metric *read_owners(size_t *n, __u64 *allowed,
+					      bool paths)
+{
+	struct guard_owner_metric *list = NULL, *more;
 	struct owner_key key, next;
-	unsigned long long total = 0;
-	bool first = true;
 	int fd = pin_get(PIN_OWNERS);
 
-	memset(allowed, 0, sizeof(allowed));
+	*n = 0;
+	memset(allowed, 0, 65536 * sizeof(*allowed));
 	for (bool start = true; fd >= 0 &&
 	     bpf_map_get_next_key(fd, start ? NULL : &key, &next) == 0;
 	     start = false) {
 		struct owner_val val;
 
 		key = next;
-		if (bpf_map_lookup_elem(fd, &key, &val) == 0)
-			allowed[key.port & 0xffff] += val.allowed;
+		if (bpf_map_lookup_elem(fd, &key, &val) < 0)
+			continue;
+		allowed[key.port & 0xffff] += val.allowed;
+		more = realloc(list, (*n + 1) * sizeof(*list));
+		if (!more)
+			break;
+		list = more;
+		list[*n] = (struct guard_owner_metric){
+			.cgroup = key.cgroup, .port = key.port,
+			.allowed = val.allowed,
+		};
+		++*n;
 	}
 	if (fd >= 0)
 		close(fd);
+	for (size_t i = 0; paths && i < *n; i++) {
+		char path[PATH_MAX];
+
+		if (cgroup_path(list[i].cgroup, path, sizeof(path)) == 0)
+			list[i].path = strdup(path);
+	}
+	if (*n)
+		qsort(list, *n, sizeof(*list), owner_order);
+	return list;
+}
+
+static void free_owners(struct guard_owner_metric *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((char *)list[i].path);
+	free(list);
+}
+
+/* Binds of denied ports allowed to owners, per port (owners lists them
+ * per owner). */
+static void print_allowed(const __u64 *allowed, bool json)
+{
+	unsigned long long total = 0;
+	bool first = true;
+
 	printf(json ? ",\"allowed\":{" : "allowed:");
 	for (unsigned int p = 0; p < 65536; p++) {
 		if (!allowed[p])
@@ -109,6 +156,9 @@ int cmd_status(int argc, char **argv)
 	static struct ns_info info[NS_SLOTS];
 	static uint64_t map[DENY_WORDS];
 	static char ranges[RANGES_MAX];
+	static __u64 allowed[65536];
+	struct guard_owner_metric *owners;
+	size_t nowners;
 	bool json = argc == 2 && !strcmp(argv[1], "--json");
 	bool metrics = argc == 2 && !strcmp(argv[1], "--metrics");
 	const __u64 *counts;
@@ -151,8 +201,12 @@ int cmd_status(int argc, char **argv)
 		munmap((void *)counts, 65536 * sizeof(__u64));
 		return fail("finding attached cgroups: %s", strerror(errno));
 	}
+	owners = read_owners(&nowners, allowed, metrics);
 	if (metrics) {
-		struct guard_metrics m = { .deny = map, .refused = counts };
+		struct guard_metrics m = {
+			.deny = map, .refused = counts, .allowed = allowed,
+			.ns = info, .owners = owners, .nowners = nowners,
+		};
 		int rc;
 
 		for (size_t i = 0; i < nfound; i++) {
@@ -162,6 +216,7 @@ int cmd_status(int argc, char **argv)
 		rc = guard_metrics(stdout, &m) < 0 ?
 		     fail("writing the metrics: %s", strerror(errno)) : 0;
 		munmap((void *)counts, 65536 * sizeof(__u64));
+		free_owners(owners, nowners);
 		free(found);
 		found = NULL;
 		return rc;
@@ -218,9 +273,10 @@ int cmd_status(int argc, char **argv)
 		printf("},\"refused_total\":%llu", total);
 	else
 		printf("%s (total %llu)\n", first ? " none" : "", total);
-	print_allowed(json);
+	print_allowed(allowed, json);
 	if (json)
 		printf("}\n");
+	free_owners(owners, nowners);
 	munmap((void *)counts, 65536 * sizeof(__u64));
 	free(found);
 	found = NULL;

@@ -14,6 +14,7 @@
  *   guard-cgid.c      cgroups by id, the cgroup we are in, port lists
  *   guard-ownfile.c   the owner file, /etc/portpool-guard.conf
  *   guard-ownunit.c   own --unit: the drop-in that registers a unit
+ *   guard-upgrade.c   load over a 1.0 guard: its pins taken over
  */
 #ifndef PORTPOOL_GUARD_H
 #define PORTPOOL_GUARD_H
@@ -102,6 +103,28 @@ int mkdirs(const char *dir, size_t *made);
 void rmdirs(const char *dir, size_t made);
 int do_load(void);
 int do_unload(void);
+/* The programs loaded and every object pinned in pin_dir (which exists);
+ * 1 after fail(), leaving no pin of its own.  unpin_fresh() removes
+ * them. */
+int pin_fresh(void);
+void unpin_fresh(void);
+
+/* ---- guard-upgrade.c ---- */
+/* The pins of a guard from before owners and namespaces (1.0): its two
+ * programs and its two maps, one deny set and the counters. */
+struct legacy {
+	int prog[2];		/* bind4, bind6 */
+	int deny, refused;
+};
+/* 0 with old's descriptors when pin_dir holds exactly a 1.0 guard's pins
+ * (by type, name and shape, and the programs using those maps); 1 after
+ * fail() otherwise.  legacy_close() closes what it opened. */
+int legacy_get(struct legacy *old);
+void legacy_close(struct legacy *old);
+/* load over a 1.0 guard: the new programs attached in place of the old
+ * ones wherever those are, then the old pins replaced; on any failure
+ * the old guard is left as it was.  0, or 1 after fail(). */
+int upgrade_legacy(void);
 
 /* ---- guard-cgroup.c ---- */
 /* Every cgroup our programs are attached to, filled by find_attached();

@@ -102,6 +102,32 @@ void json_string(FILE *out, const char *s)
 	json_bytes(out, s, strlen(s));
 }
 
+void prom_label(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t left = strlen(str);
+
+	putc('"', out);
+	while (left) {
+		unsigned cp;
+		size_t len = *s < 0x80 ? 1 : utf8_len(s, left, &cp);
+
+		if (*s == '\\' || *s == '"')
+			fprintf(out, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", out);
+		else if (len)
+			fwrite(s, 1, len, out);
+		else
+			fputs("\xef\xbf\xbd", out);	/* U+FFFD */
+		if (!len)
+			len = 1;
+		s += len;
+		left -= len;
+	}
+	putc('"', out);
+}
+
 void json_uint(FILE *out, unsigned long long n)
 {
 	fprintf(out, "%llu", n);

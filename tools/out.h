@@ -41,6 +41,19 @@ void text_string(FILE *out, const char *s);
 #define TEXT_MAX(n) (4 * (n) + 1)
 const char *text_escape(const char *s, char *buf, size_t size);
 
+/*
+ * s as a label value of the Prometheus text exposition format 0.0.4,
+ * quotes included.  The format knows three escapes, \\, \" and \n (any
+ * other backslash sequence is a parse error), and takes any other code
+ * point as it is, control characters included; a label value must be
+ * valid UTF-8 (promtool and node_exporter refuse the file otherwise).
+ * So '\\', '"' and a newline are escaped, every other control byte passes
+ * as it is (the value stays the name JSON decodes), and a byte that does
+ * not start valid UTF-8 becomes U+FFFD, one per byte, as json_string()
+ * makes it.
+ */
+void prom_label(FILE *out, const char *s);
+
 /* 1 if s is valid UTF-8 throughout (shortest forms, no surrogates, at
  * most U+10FFFF), 0 if not. */
 int utf8_valid(const char *s);
