@@ -538,16 +538,17 @@ $(B)/tools/portpool-guard.skel.h: $(B)/tools/portpool-guard.bpf.o
 # guard links the shared library.  DENY_EACH, the shim's alone, reads the
 # kernel's list without the policy through the library's internal reader
 # (lib/internal.h), which only libportpool.a has.
-DENY_OBJ  := $(B)/tools/denyset.o $(B)/tools/kernlist.o $(B)/tools/denygen.o
+DENY_OBJ  := $(B)/tools/denyset.o $(B)/tools/kernlist.o $(B)/tools/denygen.o \
+	$(B)/tools/ranges.o
 DENY_EACH := $(B)/tools/denyeach.o
 
 $(DENY_OBJ): $(B)/tools/%.o: tools/%.c tools/denyset.h tools/kernlist.h \
-		tools/denygen.h include/portpool.h
+		tools/denygen.h tools/ranges.h include/portpool.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
 
 $(DENY_EACH): $(B)/tools/%.o: tools/%.c tools/denyset.h tools/kernlist.h \
-		include/portpool.h lib/internal.h
+		tools/ranges.h include/portpool.h lib/internal.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Ilib $(CFLAGS_ALL) -c -o $@ $<
 

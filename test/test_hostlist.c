@@ -5,6 +5,8 @@
  *   - the library reads a list of 3,000 ports (18,000 bytes) and one of
  *     every other port from 1025 (32,256 ports, 189,048 bytes) exactly,
  *     and every port of the largest text the kernel prints (191,053);
+ *   - format_ranges: the longest text of any map (254,737 bytes) fits
+ *     RANGES_MAX, and a byte less fails whole;
  *   - kernlist_merge (portpool-guard sync --kernel) leaves the union and
  *     nothing else, and on a write failed on purpose (pwrite wrapped)
  *     the list as it was; with a policy the library refuses, nothing;
@@ -27,6 +29,7 @@
 #include "../tools/denygen.h"
 #include "../tools/denyset.h"
 #include "../tools/kernlist.h"
+#include "../tools/ranges.h"
 
 #define LIST KERNLIST_PATH
 #define MAPSIZE (DENY_WORDS * sizeof(uint64_t))
@@ -62,16 +65,17 @@ static void every(uint64_t *map, unsigned first, unsigned last,
 static void kernel_set(const uint64_t *map)
 {
 	char *text = malloc(KERNLIST_TEXT_MAX), *back = malloc(256 * 1024);
-	size_t len = kernlist_format(map, text, KERNLIST_TEXT_MAX), done = 0;
+	int len = kernlist_format(map, text, KERNLIST_TEXT_MAX);
 	int fd = open(LIST, O_WRONLY | O_CLOEXEC);
+	size_t done = 0;
 	ssize_t n;
 
 	assert_non_null(text);
 	assert_non_null(back);
 	assert_true(len > 0);
 	assert_true(fd >= 0);
-	while (done < len) {
-		n = write(fd, text + done, len - done);
+	while (done < (size_t)len) {
+		n = write(fd, text + done, (size_t)len - done);
 		assert_true(n > 0);
 		done += (size_t)n;
 	}
@@ -221,6 +225,46 @@ static void library_reads_the_largest_text(void **state)
 	library_agrees(want);
 	free(text);
 	free(want);
+}
+
+/*
+ * The longest text of any map, a port in three with the next
+ * ("0-1,3-4,...,65532-65533,65535"), fits RANGES_MAX exactly; a byte
+ * less fails whole (ERANGE, "") rather than give a shorter list.
+ */
+static void format_fits_or_fails(void **state)
+{
+	uint64_t *map = calloc(DENY_WORDS, sizeof(*map));
+	char *text = malloc(KERNLIST_TEXT_MAX);
+	static const char tail[] = ",65529-65530,65532-65533,65535";
+
+	(void)state;
+	assert_non_null(map);
+	assert_non_null(text);
+	every(map, 0, 65535, 3);
+	every(map, 1, 65535, 3);
+	assert_int_equal(format_ranges(map, text, RANGES_MAX), 254737);
+	assert_int_equal(strncmp(text, "0-1,3-4,6-7,", 12), 0);
+	assert_string_equal(text + 254737 - strlen(tail), tail);
+	errno = 0;
+	assert_int_equal(format_ranges(map, text, RANGES_MAX - 1), -1);
+	assert_int_equal(errno, ERANGE);
+	assert_string_equal(text, "");
+	/* the kernel's text: the same and a newline */
+	assert_int_equal(kernlist_format(map, text, KERNLIST_TEXT_MAX),
+			 254738);
+	assert_int_equal(text[254737], '\n');
+	assert_int_equal(kernlist_format(map, text, KERNLIST_TEXT_MAX - 1),
+			 -1);
+	assert_int_equal(errno, ERANGE);
+	/* none: "" and the "\n" that empties the kernel's list */
+	memset(map, 0, MAPSIZE);
+	assert_int_equal(format_ranges(map, text, 1), 0);
+	assert_string_equal(text, "");
+	assert_int_equal(kernlist_format(map, text, 2), 1);
+	assert_string_equal(text, "\n");
+	free(text);
+	free(map);
 }
 
 /* ---- sync --kernel ---- */
@@ -507,6 +551,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(library_reads_the_largest_text,
 						setup, teardown),
+		cmocka_unit_test(format_fits_or_fails),
 		cmocka_unit_test_setup_teardown(merge_leaves_the_union, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(merge_failure_restores, setup,
