@@ -139,7 +139,9 @@ $(B)/tools/%.o: tools/%.c tools/*.h include/portpool.h
 	$(CC) $(CPPFLAGS_ALL) -I$(B)/tools $(CFLAGS_ALL) -c -o $@ $<
 
 # out.c is the tools' one output writer (JSON and terminal-safe text),
-# linked into each tool and into its test.
+# linked into each tool and into its test; it decodes UTF-8 with the
+# library's own lib/utf8.h (static inline: the .so exports no internals).
+$(B)/tools/out.o: lib/utf8.h
 $(B)/tools/portpool-info: $(INFO_SRC:tools/%.c=$(B)/tools/%.o) \
 		$(B)/tools/out.o $(TOOL_LIB)
 	$(call tool_link,$@,$(filter %.o,$^))
