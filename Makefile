@@ -168,13 +168,14 @@ $(B)/test/test_out: TEST_LDFLAGS = $(B)/tools/out.o
 $(B)/test/test_contract: TEST_LDFLAGS = -Wl,--wrap=memmove
 
 # The benchmark needs no cmocka and no test/util.o.
-$(B)/test/bench: test/bench.c $(STATIC)
+$(B)/test/bench: test/bench.c test/floor.h $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
 
 # bench-floor: portpool_open() against a bare loop of its calls, in a
 # process of its own (test/bench-floor.c says how); built, not run, here.
-$(B)/test/bench-floor: test/bench-floor.c $(STATIC)
+# test/floor.h is the namespace both floors run in.
+$(B)/test/bench-floor: test/bench-floor.c test/floor.h $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
 
