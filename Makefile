@@ -139,7 +139,9 @@ $(B)/tools/%.o: tools/%.c tools/*.h include/portpool.h
 	$(CC) $(CPPFLAGS_ALL) -I$(B)/tools $(CFLAGS_ALL) -c -o $@ $<
 
 # out.c is the tools' one output writer (JSON and terminal-safe text),
-# linked into each tool and into its test.
+# linked into each tool and into its test; it decodes UTF-8 with the
+# library's own lib/utf8.h (static inline: the .so exports no internals).
+$(B)/tools/out.o: lib/utf8.h
 $(B)/tools/portpool-info: $(INFO_SRC:tools/%.c=$(B)/tools/%.o) \
 		$(B)/tools/out.o $(TOOL_LIB)
 	$(call tool_link,$@,$(filter %.o,$^))
@@ -166,13 +168,14 @@ $(B)/test/test_out: TEST_LDFLAGS = $(B)/tools/out.o
 $(B)/test/test_contract: TEST_LDFLAGS = -Wl,--wrap=memmove
 
 # The benchmark needs no cmocka and no test/util.o.
-$(B)/test/bench: test/bench.c $(STATIC)
+$(B)/test/bench: test/bench.c test/floor.h $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
 
 # bench-floor: portpool_open() against a bare loop of its calls, in a
 # process of its own (test/bench-floor.c says how); built, not run, here.
-$(B)/test/bench-floor: test/bench-floor.c $(STATIC)
+# test/floor.h is the namespace both floors run in.
+$(B)/test/bench-floor: test/bench-floor.c test/floor.h $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(STATIC) -lm
 
@@ -538,16 +541,17 @@ $(B)/tools/portpool-guard.skel.h: $(B)/tools/portpool-guard.bpf.o
 # guard links the shared library.  DENY_EACH, the shim's alone, reads the
 # kernel's list without the policy through the library's internal reader
 # (lib/internal.h), which only libportpool.a has.
-DENY_OBJ  := $(B)/tools/denyset.o $(B)/tools/kernlist.o $(B)/tools/denygen.o
+DENY_OBJ  := $(B)/tools/denyset.o $(B)/tools/kernlist.o $(B)/tools/denygen.o \
+	$(B)/tools/ranges.o
 DENY_EACH := $(B)/tools/denyeach.o
 
 $(DENY_OBJ): $(B)/tools/%.o: tools/%.c tools/denyset.h tools/kernlist.h \
-		tools/denygen.h include/portpool.h
+		tools/denygen.h tools/ranges.h include/portpool.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c -o $@ $<
 
 $(DENY_EACH): $(B)/tools/%.o: tools/%.c tools/denyset.h tools/kernlist.h \
-		include/portpool.h lib/internal.h
+		tools/ranges.h include/portpool.h lib/internal.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Ilib $(CFLAGS_ALL) -c -o $@ $<
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "utf8.h"
 
 static _Thread_local char last_failure[512] = "no failure";
 
@@ -59,44 +60,6 @@ PP_EXPORT const char *portpool_error(void)
 	return last_failure;
 }
 
-/*
- * Length of the valid UTF-8 sequence at s (at most n bytes), or 0.  Only
- * shortest forms of U+0080..U+10FFFF, no surrogates: what a terminal
- * shows as one character.
- */
-static size_t utf8_length(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	/* C1 controls and the Unicode line breaks end a line as \n does. */
-	if (cp <= 0x9f || cp == 0x2028 || cp == 0x2029)
-		return 0;
-	return len;
-}
-
 size_t pp_escape(const char *in, size_t len, char *out, size_t size)
 {
 	const unsigned char *s = (const unsigned char *)in;
@@ -118,7 +81,8 @@ size_t pp_escape(const char *in, size_t len, char *out, size_t size)
 		} else if (c >= 0x20 && c < 0x7f) {
 			piece[0] = (char)c;
 			n = 1;
-		} else if (c >= 0x80 && (take = utf8_length(s + i, len - i))) {
+		} else if (c >= 0x80 &&
+			   (take = pp_utf8_shown(s + i, len - i)) != 0) {
 			memcpy(piece, s + i, take);
 			n = take;
 		} else {

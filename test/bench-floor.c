@@ -34,15 +34,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/membarrier.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -50,6 +47,7 @@
 #include <unistd.h>
 
 #include "portpool.h"
+#include "floor.h"
 
 #define MAX_REPS 1001
 
@@ -112,24 +110,14 @@ static void shuffle(uint16_t *v, size_t n)
 	}
 }
 
+/* The bench's namespace (floor.h), with the default pool's range. */
 static void setup_netns(void)
 {
-	struct ifreq ifr;
+	const char *step;
 	int fd;
 
-	if (unshare(CLONE_NEWNET) != 0)
-		die("unshare(CLONE_NEWNET) (not root?)");
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket");
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0)
-		die("SIOCGIFFLAGS");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
-		die("SIOCSIFFLAGS");
-	close(fd);
+	if (floor_netns(&step) < 0)
+		die(step);
 	fd = open("/proc/sys/net/ipv4/ip_local_port_range", O_WRONLY);
 	if (fd < 0 || write(fd, "49152 65535", 11) != 11)
 		die("ip_local_port_range");

@@ -21,7 +21,6 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -30,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/random.h>
@@ -42,6 +40,7 @@
 #include <unistd.h>
 
 #include "portpool.h"
+#include "floor.h"
 
 #define MAX_REPS 1001
 
@@ -185,22 +184,10 @@ static void write_sysctl(const char *name, const char *value)
 
 static void enter_netns(void)
 {
-	struct ifreq ifr;
-	int fd;
+	const char *step;
 
-	if (unshare(CLONE_NEWNET) != 0)
-		die("unshare(CLONE_NEWNET) (not root?)");
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket");
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0)
-		die("SIOCGIFFLAGS lo");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
-		die("SIOCSIFFLAGS lo");
-	close(fd);
+	if (floor_netns(&step) < 0)
+		die(step);
 }
 
 static void raise_nofile(void)

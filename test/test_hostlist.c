@@ -4,7 +4,9 @@
  * private network namespace:
  *   - the library reads a list of 3,000 ports (18,000 bytes) and one of
  *     every other port from 1025 (32,256 ports, 189,048 bytes) exactly,
- *     and every port of the largest text the kernel prints (191,053);
+ *     and every port of the longest list of separate ports (191,053);
+ *   - format_ranges: the longest text of any map (254,737 bytes) fits
+ *     RANGES_MAX, and a byte less fails whole;
  *   - kernlist_merge (portpool-guard sync --kernel) leaves the union and
  *     nothing else, and on a write failed on purpose (pwrite wrapped)
  *     the list as it was; with a policy the library refuses, nothing;
@@ -27,6 +29,7 @@
 #include "../tools/denygen.h"
 #include "../tools/denyset.h"
 #include "../tools/kernlist.h"
+#include "../tools/ranges.h"
 
 #define LIST KERNLIST_PATH
 #define MAPSIZE (DENY_WORDS * sizeof(uint64_t))
@@ -55,6 +58,56 @@ static void every(uint64_t *map, unsigned first, unsigned last,
 		set_bit(map, p);
 }
 
+/* An empty port map, which the caller frees. */
+static uint64_t *new_map(void)
+{
+	uint64_t *map = calloc(DENY_WORDS, sizeof(*map));
+
+	assert_non_null(map);
+	return map;
+}
+
+/* The list most tests start from: 3,000 ports, 20001, 20003, ... 25999
+ * (18,000 bytes of text, more than the kernel takes in one piece). */
+static void add_3000(uint64_t *map)
+{
+	every(map, 20001, 25999, 2);
+}
+
+/* ---- a host policy of the test's own ---- */
+
+struct policy {
+	char dir[sizeof("/tmp/pp-hostlist-XXXXXX")];
+	char path[64];
+};
+
+/* The policy file holds text, in a directory of its own made at the
+ * first call; PORTPOOL_CONF names it until policy_remove(). */
+static void policy_write(struct policy *pol, const char *text)
+{
+	FILE *f;
+
+	if (!pol->path[0]) {
+		memcpy(pol->dir, "/tmp/pp-hostlist-XXXXXX", sizeof(pol->dir));
+		assert_non_null(mkdtemp(pol->dir));
+		snprintf(pol->path, sizeof(pol->path), "%s/portpool.conf",
+			 pol->dir);
+	}
+	f = fopen(pol->path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	setenv("PORTPOOL_CONF", pol->path, 1);
+}
+
+/* Back to no policy, as pp_test_isolate() left it. */
+static void policy_remove(struct policy *pol)
+{
+	setenv("PORTPOOL_CONF", "/nonexistent/portpool.conf", 1);
+	unlink(pol->path);
+	rmdir(pol->dir);
+}
+
 /*
  * Write map as the kernel's list, going on where each write() stopped
  * (the kernel takes a page at a time), and check the text it prints.
@@ -62,16 +115,17 @@ static void every(uint64_t *map, unsigned first, unsigned last,
 static void kernel_set(const uint64_t *map)
 {
 	char *text = malloc(KERNLIST_TEXT_MAX), *back = malloc(256 * 1024);
-	size_t len = kernlist_format(map, text, KERNLIST_TEXT_MAX), done = 0;
+	int len = kernlist_format(map, text, KERNLIST_TEXT_MAX);
 	int fd = open(LIST, O_WRONLY | O_CLOEXEC);
+	size_t done = 0;
 	ssize_t n;
 
 	assert_non_null(text);
 	assert_non_null(back);
 	assert_true(len > 0);
 	assert_true(fd >= 0);
-	while (done < len) {
-		n = write(fd, text + done, len - done);
+	while (done < (size_t)len) {
+		n = write(fd, text + done, (size_t)len - done);
 		assert_true(n > 0);
 		done += (size_t)n;
 	}
@@ -88,9 +142,8 @@ static void kernel_set(const uint64_t *map)
 
 static void kernel_is(const uint64_t *want)
 {
-	uint64_t *got = calloc(DENY_WORDS, sizeof(*got));
+	uint64_t *got = new_map();
 
-	assert_non_null(got);
 	assert_int_equal(kernlist_read(got), 0);
 	assert_int_equal(count(got), count(want));
 	assert_memory_equal(got, want, MAPSIZE);
@@ -152,12 +205,11 @@ static int teardown(void **state)
 static void library_agrees(const uint64_t *want)
 {
 	struct portpool_config *cfg = portpool_config_new();
-	uint64_t *map = calloc(DENY_WORDS, sizeof(*map));
+	uint64_t *map = new_map();
 	struct portpool_census census;
 	int n = count(want) - (int)(want[0] & 1);
 
 	assert_non_null(cfg);
-	assert_non_null(map);
 	assert_int_equal(portpool_config_set_flags(cfg, PORTPOOL_NO_WELL_KNOWN
 						   | PORTPOOL_NO_ETC_SERVICES),
 			 0);
@@ -181,41 +233,22 @@ static void library_agrees(const uint64_t *want)
 	portpool_config_free(cfg);
 }
 
-static void library_reads_3000_ports(void **state)
+/*
+ * The ports first, first + step, ... last as the kernel's list: ports
+ * ports in text_len bytes of text, which the kernel prints back as
+ * written; both readers read it, and the library's every answer agrees.
+ */
+static void library_reads(unsigned first, unsigned last, unsigned step,
+			  int ports, int text_len)
 {
-	uint64_t *want = calloc(DENY_WORDS, sizeof(*want));
-
-	(void)state;
-	every(want, 20001, 25999, 2);
-	kernel_set(want);
-	kernel_is(want);
-	library_agrees(want);
-	free(want);
-}
-
-static void library_reads_every_other_port(void **state)
-{
-	uint64_t *want = calloc(DENY_WORDS, sizeof(*want));
-
-	(void)state;
-	every(want, 1025, 65535, 2);
-	assert_int_equal(count(want), 32256);
-	kernel_set(want);
-	kernel_is(want);
-	library_agrees(want);
-	free(want);
-}
-
-/* The largest text the kernel prints: 0,2,...,65534 (191,053 bytes). */
-static void library_reads_the_largest_text(void **state)
-{
-	uint64_t *want = calloc(DENY_WORDS, sizeof(*want));
+	uint64_t *want = new_map();
 	char *text = malloc(KERNLIST_TEXT_MAX);
 
-	(void)state;
-	every(want, 0, 65534, 2);
+	assert_non_null(text);
+	every(want, first, last, step);
+	assert_int_equal(count(want), ports);
 	assert_int_equal(kernlist_format(want, text, KERNLIST_TEXT_MAX),
-			 191053);
+			 text_len);
 	kernel_set(want);
 	kernel_is(want);
 	library_agrees(want);
@@ -223,13 +256,69 @@ static void library_reads_the_largest_text(void **state)
 	free(want);
 }
 
+static void library_reads_3000_ports(void **state)
+{
+	(void)state;
+	library_reads(20001, 25999, 2, 3000, 18000);
+}
+
+static void library_reads_every_other_port(void **state)
+{
+	(void)state;
+	library_reads(1025, 65535, 2, 32256, 189048);
+}
+
+/* The largest text of separate ports: 0,2,...,65534. */
+static void library_reads_the_largest_text(void **state)
+{
+	(void)state;
+	library_reads(0, 65534, 2, 32768, 191053);
+}
+
+/*
+ * The longest text of any map, a port in three with the next
+ * ("0-1,3-4,...,65532-65533,65535"), fits RANGES_MAX exactly; a byte
+ * less fails whole (ERANGE, "") rather than give a shorter list.
+ */
+static void format_fits_or_fails(void **state)
+{
+	uint64_t *map = new_map();
+	char *text = malloc(KERNLIST_TEXT_MAX);
+	static const char tail[] = ",65529-65530,65532-65533,65535";
+
+	(void)state;
+	assert_non_null(text);
+	every(map, 0, 65535, 3);
+	every(map, 1, 65535, 3);
+	assert_int_equal(format_ranges(map, text, RANGES_MAX), 254737);
+	assert_int_equal(strncmp(text, "0-1,3-4,6-7,", 12), 0);
+	assert_string_equal(text + 254737 - strlen(tail), tail);
+	errno = 0;
+	assert_int_equal(format_ranges(map, text, RANGES_MAX - 1), -1);
+	assert_int_equal(errno, ERANGE);
+	assert_string_equal(text, "");
+	/* the kernel's text: the same and a newline */
+	assert_int_equal(kernlist_format(map, text, KERNLIST_TEXT_MAX),
+			 254738);
+	assert_int_equal(text[254737], '\n');
+	assert_int_equal(kernlist_format(map, text, KERNLIST_TEXT_MAX - 1),
+			 -1);
+	assert_int_equal(errno, ERANGE);
+	/* none: "" and the "\n" that empties the kernel's list */
+	memset(map, 0, MAPSIZE);
+	assert_int_equal(format_ranges(map, text, 1), 0);
+	assert_string_equal(text, "");
+	assert_int_equal(kernlist_format(map, text, 2), 1);
+	assert_string_equal(text, "\n");
+	free(text);
+	free(map);
+}
+
 /* ---- sync --kernel ---- */
 
 static void merge_leaves_the_union(void **state)
 {
-	uint64_t *kernel = calloc(DENY_WORDS, sizeof(*kernel));
-	uint64_t *policy = calloc(DENY_WORDS, sizeof(*policy));
-	uint64_t *want = calloc(DENY_WORDS, sizeof(*want));
+	uint64_t *kernel = new_map(), *policy = new_map(), *want = new_map();
 
 	(void)state;
 	/* 4500 in the kernel, a 200-port policy */
@@ -247,7 +336,7 @@ static void merge_leaves_the_union(void **state)
 	kernel_is(want);
 	/* 3,000 ports in the kernel, the policy overlapping some */
 	memset(kernel, 0, MAPSIZE);
-	every(kernel, 20001, 25999, 2);
+	add_3000(kernel);
 	kernel_set(kernel);
 	every(policy, 25001, 25100, 1);
 	memcpy(want, kernel, MAPSIZE);
@@ -264,12 +353,11 @@ static void merge_leaves_the_union(void **state)
 /* A write failed after the kernel took a first piece, or at once. */
 static void merge_failure_restores(void **state)
 {
-	uint64_t *kernel = calloc(DENY_WORDS, sizeof(*kernel));
-	uint64_t *policy = calloc(DENY_WORDS, sizeof(*policy));
+	uint64_t *kernel = new_map(), *policy = new_map();
 	static const int at[] = { 1, 2, 5 };
 
 	(void)state;
-	every(kernel, 20001, 25999, 2);
+	add_3000(kernel);
 	set_bit(kernel, 4500);
 	every(policy, 30001, 40000, 3);
 	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
@@ -292,30 +380,20 @@ static void merge_failure_restores(void **state)
  * why (the file and its line). */
 static void merge_with_a_bad_policy_writes_nothing(void **state)
 {
-	char dir[] = "/tmp/pp-hostlist-XXXXXX", path[64];
-	uint64_t *kernel = calloc(DENY_WORDS, sizeof(*kernel));
-	uint64_t *policy = calloc(DENY_WORDS, sizeof(*policy));
-	FILE *f;
+	struct policy pol = { "", "" };
+	uint64_t *kernel = new_map(), *policy = new_map();
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/portpool.conf", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("reserved_ports = 4500\nnot a setting\n", f);
-	fclose(f);
-	every(kernel, 20001, 25999, 2);
+	add_3000(kernel);
 	kernel_set(kernel);
 	every(policy, 30001, 30399, 2);
-	setenv("PORTPOOL_CONF", path, 1);
+	policy_write(&pol, "reserved_ports = 4500\nnot a setting\n");
 	pwrite_calls = 0;
 	assert_int_equal(kernlist_merge(policy), -1);
 	assert_int_equal(pwrite_calls, 0);
 	assert_non_null(strstr(kernlist_error(), "portpool.conf:2"));
-	setenv("PORTPOOL_CONF", "/nonexistent/portpool.conf", 1);
+	policy_remove(&pol);
 	kernel_is(kernel);
-	unlink(path);
-	rmdir(dir);
 	free(kernel);
 	free(policy);
 }
@@ -328,13 +406,12 @@ static void merge_with_a_bad_policy_writes_nothing(void **state)
  */
 static void digest_follows_the_list(void **state)
 {
-	char dir[] = "/tmp/pp-hostlist-XXXXXX", path[64];
-	uint64_t *kernel = calloc(DENY_WORDS, sizeof(*kernel));
+	struct policy pol = { "", "" };
+	uint64_t *kernel = new_map();
 	uint64_t d1, d2, d3, s1, s2;
-	FILE *f;
 
 	(void)state;
-	every(kernel, 20001, 25999, 2);
+	add_3000(kernel);
 	kernel_set(kernel);
 	d1 = deny_inputs_digest(kernlist_read);
 	s1 = deny_inputs_digest(deny_kernel_alone);
@@ -354,21 +431,13 @@ static void digest_follows_the_list(void **state)
 	assert_true(deny_inputs_digest(kernlist_read) == d1);
 	assert_true(deny_inputs_digest(deny_kernel_alone) == s1);
 	/* a policy the library refuses */
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/portpool.conf", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("not a setting\n", f);
-	fclose(f);
-	setenv("PORTPOOL_CONF", path, 1);
+	policy_write(&pol, "not a setting\n");
 	s1 = deny_inputs_digest(deny_kernel_alone);
 	set_bit(kernel, 4500);
 	kernel_set(kernel);
 	s2 = deny_inputs_digest(deny_kernel_alone);
 	assert_true(s2 != s1);
-	setenv("PORTPOOL_CONF", "/nonexistent/portpool.conf", 1);
-	unlink(path);
-	rmdir(dir);
+	policy_remove(&pol);
 	free(kernel);
 }
 
@@ -376,21 +445,15 @@ static void digest_follows_the_list(void **state)
 
 static void bad_policy_keeps_the_kernel(void **state)
 {
-	char dir[] = "/tmp/pp-hostlist-XXXXXX", path[64], why[512];
-	uint64_t *kernel = calloc(DENY_WORDS, sizeof(*kernel));
-	uint64_t *map = calloc(DENY_WORDS, sizeof(*map));
-	FILE *f;
+	struct policy pol = { "", "" };
+	uint64_t *kernel = new_map(), *map = new_map();
+	char why[512];
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/portpool.conf", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("reserved_ports = 4500\nthis line is not a setting\n", f);
-	fclose(f);
-	every(kernel, 20001, 25999, 2);
+	add_3000(kernel);
 	kernel_set(kernel);
-	setenv("PORTPOOL_CONF", path, 1);
+	policy_write(&pol, "reserved_ports = 4500\nthis line is not a "
+		     "setting\n");
 	assert_int_equal(deny_set_fill(DENY_DEFAULT_SOURCES, NULL, map), -1);
 	assert_int_equal(deny_set_fill_each(DENY_DEFAULT_SOURCES, NULL, map,
 					    why, sizeof(why)), 3000);
@@ -400,18 +463,13 @@ static void bad_policy_keeps_the_kernel(void **state)
 	assert_non_null(strstr(why, "portpool.conf:2"));
 	assert_null(strstr(why, "kernel"));
 	/* and a good policy: every source, nothing named */
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("reserved_ports = 4500\n", f);
-	fclose(f);
+	policy_write(&pol, "reserved_ports = 4500\n");
 	set_bit(kernel, 4500);
 	assert_int_equal(deny_set_fill_each(DENY_DEFAULT_SOURCES, NULL, map,
 					    why, sizeof(why)), 3001);
 	assert_memory_equal(map, kernel, MAPSIZE);
 	assert_string_equal(why, "");
-	setenv("PORTPOOL_CONF", "/nonexistent/portpool.conf", 1);
-	unlink(path);
-	rmdir(dir);
+	policy_remove(&pol);
 	free(kernel);
 	free(map);
 }
@@ -507,6 +565,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(library_reads_the_largest_text,
 						setup, teardown),
+		cmocka_unit_test(format_fits_or_fails),
 		cmocka_unit_test_setup_teardown(merge_leaves_the_union, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(merge_failure_restores, setup,

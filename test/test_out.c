@@ -2,13 +2,15 @@
 /*
  * The tools' output writer (tools/out.c): JSON strings valid for any
  * bytes, and text that a terminal cannot take for a control sequence, in
- * the form of the library's own sentences (pp_escape()).
+ * the form of the library's own sentences (pp_escape()); and the UTF-8
+ * decoder both use (lib/utf8.h), against the Unicode Standard's table.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "utf8.h"
 #include "util.h"
 #include "../tools/out.h"
 
@@ -124,38 +126,141 @@ static void text_escape_cut(void **state)
 	assert_string_equal(text_escape("abc", buf, 1), "");
 }
 
-/* Valid UTF-8 with no C0 or C1 control and no U+2028/2029: what is safe
- * on a terminal and, for JSON, inside a string. */
+/*
+ * The one decoder (lib/utf8.h) against the Unicode Standard's table of
+ * well-formed byte sequences (chapter 3, table 3-7), written as byte
+ * ranges, not code points: each first and second byte, the rest the
+ * lowest or the highest continuation byte.  (Python's strict decoder
+ * agrees with the table for all 65,536 pairs.)
+ */
+static const struct {
+	unsigned char first_lo, first_hi, second_lo, second_hi;
+	size_t len;
+} well_formed[] = {
+	{ 0x00, 0x7f, 0x00, 0xff, 1 },	/* the second byte: any */
+	{ 0xc2, 0xdf, 0x80, 0xbf, 2 },
+	{ 0xe0, 0xe0, 0xa0, 0xbf, 3 },
+	{ 0xe1, 0xec, 0x80, 0xbf, 3 },
+	{ 0xed, 0xed, 0x80, 0x9f, 3 },
+	{ 0xee, 0xef, 0x80, 0xbf, 3 },
+	{ 0xf0, 0xf0, 0x90, 0xbf, 4 },
+	{ 0xf1, 0xf3, 0x80, 0xbf, 4 },
+	{ 0xf4, 0xf4, 0x80, 0x8f, 4 },
+};
+
+static size_t table_len(unsigned first, unsigned second)
+{
+	for (size_t i = 0; i < sizeof(well_formed) / sizeof(well_formed[0]);
+	     i++)
+		if (first >= well_formed[i].first_lo &&
+		    first <= well_formed[i].first_hi &&
+		    second >= well_formed[i].second_lo &&
+		    second <= well_formed[i].second_hi)
+			return well_formed[i].len;
+	return 0;
+}
+
+/* cp as UTF-8, the other way round from the decoder. */
+static size_t encode(uint32_t cp, unsigned char out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (unsigned char)(0xc0 | cp >> 6);
+		out[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (unsigned char)(0xe0 | cp >> 12);
+		out[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+		out[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (unsigned char)(0xf0 | cp >> 18);
+	out[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+	out[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+	out[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+static void decoder_follows_the_standard(void **state)
+{
+	static const struct {
+		const char *s;
+		uint32_t cp;
+	} known[] = {
+		{ "\xc2\x80", 0x80 }, { "\xdf\xbf", 0x7ff },
+		{ "\xe0\xa0\x80", 0x800 }, { "\xe2\x82\xac", 0x20ac },
+		{ "\xed\x9f\xbf", 0xd7ff }, { "\xee\x80\x80", 0xe000 },
+		{ "\xef\xbf\xbf", 0xffff }, { "\xf0\x90\x80\x80", 0x10000 },
+		{ "\xf0\x9f\x98\x80", 0x1f600 },
+		{ "\xf4\x8f\xbf\xbf", 0x10ffff },
+	};
+	unsigned char s[4], back[4];
+	uint32_t cp;
+	size_t want, got;
+
+	(void)state;
+	for (unsigned n = 0; n < 4 * 65536; n++) {
+		/* every first and second byte, each tail of 0x80 / 0xbf */
+		s[0] = (unsigned char)(n >> 8);
+		s[1] = (unsigned char)n;
+		s[2] = n >> 16 & 1 ? 0xbf : 0x80;
+		s[3] = n >> 17 & 1 ? 0xbf : 0x80;
+		want = table_len(s[0], s[1]);
+		cp = 0xffffffff;
+		got = pp_utf8_decode(s, 4, &cp);
+		assert_int_equal(got, want);
+		if (want < 2)
+			continue;
+		assert_int_equal(encode(cp, back), want);
+		assert_memory_equal(back, s, want);
+		/* cut short, or a later byte no continuation: invalid */
+		assert_int_equal(pp_utf8_decode(s, want - 1, &cp), 0);
+		for (size_t k = 2; k < want; k++) {
+			memcpy(back, s, 4);
+			back[k] = k == 2 ? 0x41 : 0xc0;
+			assert_int_equal(pp_utf8_decode(back, 4, &cp), 0);
+		}
+	}
+	for (unsigned c = 0; c < 0x80; c++) {
+		s[0] = (unsigned char)c;
+		assert_int_equal(pp_utf8_decode(s, 1, &cp), 1);
+		assert_int_equal(cp, c);
+	}
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		want = strlen(known[i].s);
+		assert_int_equal(pp_utf8_decode((const unsigned char *)
+						known[i].s, want, &cp), want);
+		assert_int_equal(cp, known[i].cp);
+	}
+	/* The C1 controls and the line breaks, and their neighbours. */
+	assert_true(pp_utf8_is_control(0x80) && pp_utf8_is_control(0x9b) &&
+		    pp_utf8_is_control(0x9f) && pp_utf8_is_control(0x2028) &&
+		    pp_utf8_is_control(0x2029));
+	assert_false(pp_utf8_is_control(0x7e) || pp_utf8_is_control(0xa0) ||
+		     pp_utf8_is_control(0x2027) ||
+		     pp_utf8_is_control(0x202a));
+}
+
+/* Valid UTF-8 (the decoder, checked above) with no C0 or C1 control
+ * and no U+2028/2029: what is safe on a terminal and, for JSON, inside
+ * a string. */
 static int safe_utf8(const unsigned char *s)
 {
-	while (*s) {
-		unsigned cp;
-		size_t len;
+	size_t left = strlen((const char *)s);
 
-		if (*s < 0x20 || *s == 0x7f)
-			return 0;
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if (*s >= 0xc2 && *s <= 0xdf)
-			len = 2, cp = *s & 0x1f;
-		else if (*s >= 0xe0 && *s <= 0xef)
-			len = 3, cp = *s & 0x0f;
-		else if (*s >= 0xf0 && *s <= 0xf4)
-			len = 4, cp = *s & 0x07;
-		else
-			return 0;
-		for (size_t i = 1; i < len; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
-		    cp <= 0x9f || cp == 0x2028 || cp == 0x2029)
+	while (left) {
+		uint32_t cp;
+		size_t len = pp_utf8_decode(s, left, &cp);
+
+		if (!len || cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f) ||
+		    cp == 0x2028 || cp == 0x2029)
 			return 0;
 		s += len;
+		left -= len;
 	}
 	return 1;
 }
@@ -249,6 +354,7 @@ static void random_bytes_safe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(decoder_follows_the_standard),
 		cmocka_unit_test(json_escapes),
 		cmocka_unit_test(json_invalid_utf8),
 		cmocka_unit_test(json_bytes_nul),

@@ -197,6 +197,9 @@ int cmd_own(int argc, char **argv)
 	if (ports_parse(argv[1], map) || which_cgroup(argv[2], dir,
 						      sizeof(dir), &id))
 		return 1;
+	/* Before the owners change: a failure leaves them as they were. */
+	if (format_ranges(map, canon, sizeof(canon)) < 0)
+		return fail("ports %s: %s", argv[1], strerror(errno));
 	lock = pins_lock();
 	if (lock < 0)
 		return not_loaded();
@@ -210,7 +213,6 @@ int cmd_own(int argc, char **argv)
 	close(lock);
 	if (rc)
 		return 1;
-	format_ranges(map, canon, sizeof(canon));
 	printf("owner of %s: %s (cgroup %llu)\n", canon,
 	       text_escape(dir, shown, sizeof(shown)),
 	       (unsigned long long)id);

@@ -80,7 +80,8 @@ int own_unit(const char *ports, const char *unit)
 
 	if (ports_parse(ports, map))
 		return 1;
-	format_ranges(map, canon, sizeof(canon));
+	if (format_ranges(map, canon, sizeof(canon)) < 0)
+		return fail("ports %s: %s", ports, strerror(errno));
 	section = unit_check(unit, name);
 	if (!section)
 		return 1;

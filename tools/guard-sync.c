@@ -16,31 +16,6 @@
 #include "guard.h"
 #include "kernlist.h"
 
-/* "4500,8080-8090" for the ports set in map; "" for none. */
-void format_ranges(const uint64_t *map, char *buf, size_t size)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (unsigned int p = 0; p < 65536; p++) {
-		unsigned int q = p;
-		int n;
-
-		if (!deny_has(map, p))
-			continue;
-		while (q < 65535 && deny_has(map, q + 1))
-			q++;
-		n = p == q ? snprintf(buf + used, size - used, "%s%u",
-				      used ? "," : "", p) :
-			     snprintf(buf + used, size - used, "%s%u-%u",
-				      used ? "," : "", p, q);
-		if (n < 0 || (size_t)n >= size - used)
-			break;	/* sized by the callers for 65,536 ports */
-		used += (size_t)n;
-		p = q;
-	}
-}
-
 int fill(uint64_t *map)
 {
 	int n = deny_set_fill(sources, extra, map);

@@ -30,11 +30,9 @@
 #include <portpool.h>
 
 #include "denyset.h"
+#include "ranges.h"	/* format_ranges(), RANGES_MAX */
 
 #define MAX_PROGS	64	/* programs read back per cgroup and hook */
-
-/* Big enough for the worst case, every other port: 32,768 x 6 bytes. */
-#define RANGES_MAX (6 * 32768 + 1)
 
 /* ---- portpool-guard.c: the options and the way out ---- */
 extern const char *pin_dir;		/* --pin-dir */
@@ -143,8 +141,6 @@ int do_attach(const char *dir);
 int do_detach(const char *dir, bool quiet);
 
 /* ---- guard-sync.c ---- */
-/* "4500,8080-8090" for the ports set in map; "" for none. */
-void format_ranges(const uint64_t *map, char *buf, size_t size);
 /* deny_set_fill() with the options; fail()s and returns -1 on error. */
 int fill(uint64_t *map);
 /* quiet: from run's loop, where only changes are worth a line. */

@@ -73,33 +73,20 @@ static int merge_fail(int err, const char *fmt, ...)
 	return -1;
 }
 
-size_t kernlist_format(const uint64_t map[DENY_WORDS], char *buf,
-		       size_t size)
+int kernlist_format(const uint64_t map[DENY_WORDS], char *buf, size_t size)
 {
-	size_t used = 0;
+	int len = format_ranges(map, buf, size);
 
-	for (unsigned p = 0; p < 65536; p++) {
-		unsigned q = p;
-		int n;
-
-		if (!deny_has(map, p))
-			continue;
-		while (q < 65535 && deny_has(map, q + 1))
-			q++;
-		n = p == q ? snprintf(buf + used, size - used, "%s%u",
-				      used ? "," : "", p) :
-			     snprintf(buf + used, size - used, "%s%u-%u",
-				      used ? "," : "", p, q);
-		if (n < 0 || (size_t)n >= size - used)
-			return 0;
-		used += (size_t)n;
-		p = q;
+	if (len < 0)
+		return -1;
+	if ((size_t)len + 2 > size) {
+		buf[0] = '\0';
+		errno = ERANGE;
+		return -1;
 	}
-	if (used + 2 > size)
-		return 0;
-	buf[used++] = '\n';
-	buf[used] = '\0';
-	return used;
+	buf[len++] = '\n';
+	buf[len] = '\0';
+	return len;
 }
 
 /* text[0..len) at offset base and on, a page at a time as the kernel
@@ -145,13 +132,15 @@ static int count(const uint64_t *map)
  */
 static int restore(const uint64_t *map, char *text, uint64_t *check)
 {
-	size_t len = kernlist_format(map, text, KERNLIST_TEXT_MAX);
-	int fd = open(KERNLIST_PATH, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	int rc;
+	int len = kernlist_format(map, text, KERNLIST_TEXT_MAX);
+	int fd, rc;
 
+	if (len < 0)
+		return -1;
+	fd = open(KERNLIST_PATH, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -1;
-	rc = write_whole(fd, text, len, 0);
+	rc = write_whole(fd, text, (size_t)len, 0);
 	if (close(fd) < 0)
 		rc = -1;
 	if (rc == 0 && kernlist_read(check) == 0 && same(check, map))
@@ -166,8 +155,7 @@ int kernlist_merge(const uint64_t add[DENY_WORDS])
 	char *text = malloc(KERNLIST_TEXT_MAX);
 	const char *step = "open";
 	char why[96];
-	int fd = -1, added, err;
-	size_t len;
+	int fd = -1, added, err, len;
 
 	if (!before || !text) {
 		free(before);
@@ -195,10 +183,19 @@ int kernlist_merge(const uint64_t add[DENY_WORDS])
 		return 0;
 	}
 	len = kernlist_format(merged, text, KERNLIST_TEXT_MAX);
+	if (len < 0) {
+		/* Nothing written: the list is as it was. */
+		err = errno;
+		free(before);
+		free(text);
+		return merge_fail(err, "%s: the merged list does not fit in "
+				  "%zu bytes; nothing written", KERNLIST_PATH,
+				  KERNLIST_TEXT_MAX);
+	}
 	fd = open(KERNLIST_PATH, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd >= 0) {
 		step = "write";
-		if (write_whole(fd, text, len, 1) == 0) {
+		if (write_whole(fd, text, (size_t)len, 1) == 0) {
 			step = "close";
 			if (close(fd) == 0) {
 				step = "read back";

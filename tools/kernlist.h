@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "denyset.h"
+#include "ranges.h"
 
 #define KERNLIST_PATH "/proc/sys/net/ipv4/ip_local_reserved_ports"
 
@@ -23,13 +24,13 @@
 int kernlist_read(uint64_t map[DENY_WORDS]);
 
 /*
- * "4500,8080-8090\n" for the ports of map ("\n" for none) in buf of size
- * bytes; the length, or 0 when it does not fit.  KERNLIST_TEXT_MAX
- * holds any map.
+ * The list as written to the kernel: format_ranges() and a newline
+ * ("\n" alone for none, which empties the list), in buf of size bytes;
+ * the length, or -1 with errno ERANGE when it does not fit.
+ * KERNLIST_TEXT_MAX holds any map.
  */
-#define KERNLIST_TEXT_MAX ((size_t)192 * 1024)
-size_t kernlist_format(const uint64_t map[DENY_WORDS], char *buf,
-		       size_t size);
+#define KERNLIST_TEXT_MAX (RANGES_MAX + 1)
+int kernlist_format(const uint64_t map[DENY_WORDS], char *buf, size_t size);
 
 /*
  * Add the ports of add to the kernel's list, removing none: the union is

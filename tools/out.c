@@ -6,38 +6,7 @@
 #include <string.h>
 
 #include "out.h"
-
-/*
- * Length of the valid UTF-8 sequence at s (at most n bytes), or 0:
- * shortest forms of U+0080..U+10FFFF, no surrogates.  *cp gets the code
- * point.
- */
-static size_t utf8_len(const unsigned char *s, size_t n, unsigned *cp)
-{
-	unsigned c = s[0], v;
-	size_t len;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, v = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, v = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, v = c & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) ||
-	    (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
-		return 0;
-	*cp = v;
-	return len;
-}
+#include "../lib/utf8.h"	/* the library's own decoder */
 
 int utf8_valid(const char *str)
 {
@@ -45,8 +14,8 @@ int utf8_valid(const char *str)
 	size_t left = strlen(str);
 
 	while (left) {
-		unsigned cp;
-		size_t len = *s < 0x80 ? 1 : utf8_len(s, left, &cp);
+		uint32_t cp;
+		size_t len = pp_utf8_decode(s, left, &cp);
 
 		if (!len)
 			return 0;
@@ -54,12 +23,6 @@ int utf8_valid(const char *str)
 		left -= len;
 	}
 	return 1;
-}
-
-/* C1 controls and the Unicode line breaks end a line as \n does. */
-static int is_c1_or_break(unsigned cp)
-{
-	return cp <= 0x9f || cp == 0x2028 || cp == 0x2029;
 }
 
 void json_bytes(FILE *out, const char *str, size_t n)
@@ -70,7 +33,7 @@ void json_bytes(FILE *out, const char *str, size_t n)
 	putc('"', out);
 	while (i < n) {
 		unsigned char c = s[i];
-		unsigned cp;
+		uint32_t cp;
 		size_t len;
 
 		if (c == '"' || c == '\\') {
@@ -83,8 +46,8 @@ void json_bytes(FILE *out, const char *str, size_t n)
 		} else if (c < 0x80) {
 			putc(c, out);
 			i++;
-		} else if ((len = utf8_len(s + i, n - i, &cp)) != 0) {
-			if (is_c1_or_break(cp))
+		} else if ((len = pp_utf8_decode(s + i, n - i, &cp)) != 0) {
+			if (pp_utf8_is_control(cp))
 				fprintf(out, "\\u%04x", cp);
 			else
 				fwrite(s + i, 1, len, out);
@@ -109,8 +72,8 @@ void prom_label(FILE *out, const char *str)
 
 	putc('"', out);
 	while (left) {
-		unsigned cp;
-		size_t len = *s < 0x80 ? 1 : utf8_len(s, left, &cp);
+		uint32_t cp;
+		size_t len = pp_utf8_decode(s, left, &cp);
 
 		if (*s == '\\' || *s == '"')
 			fprintf(out, "\\%c", *s);
@@ -144,7 +107,6 @@ static size_t text_piece(const unsigned char *s, size_t left, char piece[8],
 			 size_t *n)
 {
 	unsigned char c = s[0];
-	unsigned cp;
 	size_t len;
 
 	if (c == '\n' || c == '\t' || c == '\r' || c == '\\' || c == '"') {
@@ -159,8 +121,7 @@ static size_t text_piece(const unsigned char *s, size_t left, char piece[8],
 		*n = 1;
 		return 1;
 	}
-	if (c >= 0x80 && (len = utf8_len(s, left, &cp)) != 0 &&
-	    !is_c1_or_break(cp)) {
+	if (c >= 0x80 && (len = pp_utf8_shown(s, left)) != 0) {
 		memcpy(piece, s, len);
 		*n = len;
 		return len;
