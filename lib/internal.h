@@ -110,13 +110,14 @@ int pp_parse_port_range(const char *text, size_t len, uint16_t *first,
 /* hostfile.c: reading the host's small text files, at most max bytes. */
 #define PP_HOSTFILE_MAX (1u << 20)
 /*
- * The largest text the kernel prints for ip_local_reserved_ports: every
- * other port from 0 (0,2,4,...,65534) is 191,053 bytes, the longest list
- * of separate ports it can hold (every other port from 1025 is 189,048).
- * Its reader's buffer is a little larger; the kernel allocates what a
- * read() asks for, so not much larger.
+ * The largest text the kernel prints for ip_local_reserved_ports: two
+ * ports in every three (0-1,3-4,...,65535) is 254,738 bytes with its
+ * newline, longer than the longest list of separate ports (every other
+ * port from 0, 191,053 bytes; from 1025, 189,048).  Its reader's buffer
+ * is a little larger; the kernel allocates what a read() asks for, so
+ * not much larger.
  */
-#define PP_RESERVED_TEXT_MAX ((size_t)192 * 1024)
+#define PP_RESERVED_TEXT_MAX ((size_t)256 * 1024)
 /* ip_local_port_range: "%u\t%u\n", at most 12 bytes. */
 #define PP_RANGE_TEXT_MAX ((size_t)4096)
 /*

@@ -4,7 +4,8 @@
  * private network namespace:
  *   - the library reads a list of 3,000 ports (18,000 bytes) and one of
  *     every other port from 1025 (32,256 ports, 189,048 bytes) exactly,
- *     and every port of the longest list of separate ports (191,053);
+ *     and the longest lists the kernel prints: of separate ports
+ *     (191,053 bytes) and of pairs (0-1,3-4,...: 254,738 bytes);
  *   - format_ranges: the longest text of any map (254,737 bytes) fits
  *     RANGES_MAX, and a byte less fails whole;
  *   - kernlist_merge (portpool-guard sync --kernel) leaves the union and
@@ -234,18 +235,15 @@ static void library_agrees(const uint64_t *want)
 }
 
 /*
- * The ports first, first + step, ... last as the kernel's list: ports
- * ports in text_len bytes of text, which the kernel prints back as
- * written; both readers read it, and the library's every answer agrees.
+ * The ports of want as the kernel's list: ports ports in text_len bytes
+ * of text, which the kernel prints back as written; both readers read
+ * it, and the library's every answer agrees.
  */
-static void library_reads(unsigned first, unsigned last, unsigned step,
-			  int ports, int text_len)
+static void library_reads_map(uint64_t *want, int ports, int text_len)
 {
-	uint64_t *want = new_map();
 	char *text = malloc(KERNLIST_TEXT_MAX);
 
 	assert_non_null(text);
-	every(want, first, last, step);
 	assert_int_equal(count(want), ports);
 	assert_int_equal(kernlist_format(want, text, KERNLIST_TEXT_MAX),
 			 text_len);
@@ -254,6 +252,16 @@ static void library_reads(unsigned first, unsigned last, unsigned step,
 	library_agrees(want);
 	free(text);
 	free(want);
+}
+
+/* The ports first, first + step, ... last, as library_reads_map. */
+static void library_reads(unsigned first, unsigned last, unsigned step,
+			  int ports, int text_len)
+{
+	uint64_t *want = new_map();
+
+	every(want, first, last, step);
+	library_reads_map(want, ports, text_len);
 }
 
 static void library_reads_3000_ports(void **state)
@@ -269,10 +277,25 @@ static void library_reads_every_other_port(void **state)
 }
 
 /* The largest text of separate ports: 0,2,...,65534. */
-static void library_reads_the_largest_text(void **state)
+static void library_reads_separate_ports(void **state)
 {
 	(void)state;
 	library_reads(0, 65534, 2, 32768, 191053);
+}
+
+/*
+ * The largest text the kernel prints: two ports in every three
+ * (0-1,3-4,...,65535), 254,738 bytes with its newline, longer than any list of separate
+ * ports; a reader sized for those refused it.
+ */
+static void library_reads_the_largest_text(void **state)
+{
+	uint64_t *want = new_map();
+
+	(void)state;
+	every(want, 0, 65535, 3);
+	every(want, 1, 65535, 3);
+	library_reads_map(want, 43691, 254738);
 }
 
 /*
@@ -562,6 +585,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(library_reads_3000_ports,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(library_reads_every_other_port,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(library_reads_separate_ports,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(library_reads_the_largest_text,
 						setup, teardown),
