@@ -19,7 +19,12 @@
 #               not UTF-8: status --json is valid JSON, status text holds
 #               no control byte
 #   comm        a process renamed to ESC ] 2 ; pwn BEL ESC [ 2 J holds a
-#               port: portpool-info --who and --audit print it escaped
+#               port: portpool-info --who and --audit print it escaped;
+#               with another named with SOH, 0xff, ESC and DEL holding one
+#               too, --svg is XML that xmllint accepts
+#   escapes     names with control bytes in every sentence the tools print
+#               (pin directory, unit directory, unit, --sources, options)
+#   usage       own and disown with bad PORTS: exit 2, one line
 #   enable      bad unit names and pin directories are refused, nothing
 #               written; a pin directory with a space and a "%" gives a
 #               drop-in that systemd-analyze verify accepts (and, as the
@@ -223,25 +228,29 @@ $G unload >/dev/null 2>&1
 cat >"$TMP/comm.py" <<'EOF'
 import socket, sys, time
 with open("/proc/self/comm", "wb") as f:
-    f.write(b"\x1b]2;pwn\x07\x1b[2J")
+    f.write(bytes.fromhex(sys.argv[3]))
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 50000))
+s.bind(("127.0.0.1", int(sys.argv[2])))
 open(sys.argv[1], "w").close()
 time.sleep(30)
 EOF
 # shellcheck disable=SC2016
 PORTPOOL_CONF=$TMP/no-policy unshare -n sh -c '
 	ip link set lo up
-	python3 "$1/comm.py" "$1/comm.ready" & p=$!
+	python3 "$1/comm.py" "$1/comm.ready" 50000 1b5d323b70776e071b5b324a &
+	p=$!
+	python3 "$1/comm.py" "$1/comm2.ready" 50001 01ff1b5b324a7f & p2=$!
 	n=0
-	until [ -e "$1/comm.ready" ]; do
+	until [ -e "$1/comm.ready" ] && [ -e "$1/comm2.ready" ]; do
 		n=$((n + 1)); [ $n -gt 50 ] && break; sleep 0.1
 	done
 	"$2" --who 50000 >"$1/who.txt" 2>&1
 	"$2" --who 50000 --json >"$1/who.json" 2>&1
 	"$2" --audit >"$1/audit.txt" 2>&1
 	"$2" --audit --json >"$1/audit.json" 2>&1
-	kill $p; wait $p
+	"$2" --who 50001 >"$1/who2.txt" 2>&1
+	"$2" --svg - >"$1/ports.svg" 2>&1
+	kill $p $p2; wait $p $p2
 ' sh "$TMP" "$INFO" 2>/dev/null
 shown='(\x1b]2;pwn\x07\x1b[2J)'
 ctl=$(cat "$TMP/who.txt" "$TMP/audit.txt" | grep -c "[$esc$bel]")
@@ -255,17 +264,90 @@ check "comm who" '[ "$ctl" = 0 ] && grep -qF "$shown" "$TMP/who.txt"' \
 check "comm audit" 'grep -qF "\\x1b]2;pwn\\x07\\x1b[2J" "$TMP/audit.txt"' \
 	"$(grep -F 50000 "$TMP/audit.txt")"
 check "comm json" '[ "$jn" = "True True" ]' "the name as it is in --json: $jn"
+if command -v xmllint >/dev/null 2>&1; then
+	xml=$(xmllint --noout "$TMP/ports.svg" 2>&1); rc=$?
+	check "comm svg" '[ $rc = 0 ] && grep -q "<svg" "$TMP/ports.svg" &&
+		grep -qF "(\x01\xff\x1b[2J\x7f)" "$TMP/who2.txt"' \
+		"xmllint rc $rc $xml; $(grep -c '<rect' "$TMP/ports.svg") rects; $(grep -F 'x01' "$TMP/who2.txt" | head -n 1)"
+else
+	result SKIP "comm svg" "needs xmllint (sh test/deps.sh metrics)"
+fi
+
+# ---- escapes --------------------------------------------------------------
+# Every sentence that quotes a name from outside escapes it: one line,
+# no control byte, the escape as the library writes it.  say RC WANT CMD...:
+# CMD's stdout and stderr, with exit RC, hold WANT and nothing else
+# unsafe.
+bad=0 detail= n=0
+say() {
+	want_rc=$1 want=$2
+	shift 2
+	n=$((n + 1))
+	out=$("$@" 2>&1); rc=$?
+	ctl=$(printf '%s' "$out" | LC_ALL=C tr -d '\040-\176\200-\377' | wc -c)
+	case $out in *"$want"*) found=1 ;; *) found= ;; esac
+	if [ $rc != "$want_rc" ] || [ "$ctl" != 0 ] || [ -z "$found" ]; then
+		bad=$((bad + 1))
+		detail="$detail [$n: rc $rc, $ctl control bytes: $(printf '%s' "$out" | od -c | head -n 3 | tr '\n' ' ')]"
+	fi
+}
+nl='
+'
+esc=$(printf '\033')
+say 1 'not a unit name (".service\nExecStartPre=/bin/evil" is not' \
+	"$GUARD" --unit-dir "$TMP/u1" enable "x.service${nl}ExecStartPre=/bin/evil"
+say 1 "not loaded in /tmp/a\\nb\\x1b[2J (run" \
+	"$GUARD" --pin-dir "/tmp/a${nl}b$esc[2J" status
+say 1 'nobpf\x1b[2J/pins is not on a BPF filesystem' \
+	"$GUARD" --pin-dir "$TMP/nobpf$esc[2J/pins" load
+mkdir -m 777 "$TMP/w$esc[2J"
+say 1 "w\\x1b[2J is writable by group or others" \
+	"$GUARD" --pin-dir "$TMP/w$esc[2J/pins" status
+say 0 "wrote $TMP/u\\x1b[2J/foo.service.d/portpool-guard.conf" \
+	"$GUARD" --unit-dir "$TMP/u$esc[2J" enable foo
+say 1 "pin directory /x.y\\x1b[2J: a path without dots" \
+	"$GUARD" --pin-dir "/x.y$esc[2J" --unit-dir "$TMP/u2" own 4500 --unit foo
+say 2 '--sources "\x1b[2J": known are' \
+	"$GUARD" --sources "$esc[2J" status
+say 2 '--range: "a\x1b[2J" is not A-B' "$INFO" --range "a$esc[2J"
+say 2 'unexpected argument "\x1b]2;x"' "$INFO" "$esc]2;x"
+say 2 '--emit: "x\ny" is not' "$INFO" --emit "x${nl}y"
+say 2 '--family: "\x01" is not 4 or 6' "$INFO" --family "$(printf '\001')"
+say 1 "cannot write $TMP/nodir\\x1b[2J/x.svg: No such file" \
+	"$INFO" --svg "$TMP/nodir$esc[2J/x.svg"
+check escapes '[ $bad = 0 ] && [ ! -e "$TMP/nobpf$esc[2J" ]' \
+	"$n sentences with control bytes in their names, one line each, escaped$detail"
+
+# ---- usage ----------------------------------------------------------------
+# A PORTS that does not parse is bad usage: exit 2, one line that says
+# the list once.
+bad=0 detail= n=0
+say 2 'portpool-guard: own PORTS: reserve list "abc": expected a port number at offset 0' \
+	"$GUARD" --pin-dir "$BPF/pins" own abc "$CGA"
+[ "$(printf '%s' "$out" | grep -o abc | wc -l)" = 1 ] || bad=$((bad + 1))
+say 2 'portpool-guard: own PORTS ",": no port in the list' \
+	"$GUARD" --pin-dir "$BPF/pins" own , "$CGA"
+say 2 'disown PORTS: reserve list "45x"' "$GUARD" --pin-dir "$BPF/pins" disown 45x
+say 2 'own PORTS: reserve list "4500,70000": port number above 65535' \
+	"$GUARD" --unit-dir "$TMP/u3" own 4500,70000 --unit foo
+check usage '[ $bad = 0 ] && [ ! -e "$TMP/u3" ]' \
+	"$n bad PORTS: exit 2, one line$detail"
 
 # ---- enable ---------------------------------------------------------------
 U=$TMP/units
 bad=0 detail=
 for unit in . .. foo.bar @x.service .service a/b "a b" foo.target \
 	"$(printf 'a\nExecStartPre=/bin/sh')" \
-	"$(python3 -c 'print("a" * 250)')"; do
+	"$(python3 -c 'print("a" * 250)')" -.slice system.slice foo@.service \
+	bar@.socket; do
 	out=$("$GUARD" --unit-dir "$U" enable "$unit" 2>&1); rc=$?
 	if [ $rc != 1 ] || ! oneline "$out"; then
 		bad=$((bad + 1)); detail="$detail [$unit: rc $rc $out]"
 	fi
+	case $unit:$out in
+	*.slice:*"(a cycle)"*|*@.*:*"a template, which never runs itself"*) ;;
+	*.slice:*|*@.*:*) bad=$((bad + 1)); detail="$detail [$unit: $out]" ;;
+	esac
 done
 for dir in "$(printf '/x\nExecStartPre=/bin/sh -c id')" "$(printf '/x\033y')" \
 	"$(printf '/x\377y')" /x/y.z; do
@@ -276,7 +358,7 @@ for dir in "$(printf '/x\nExecStartPre=/bin/sh -c id')" "$(printf '/x\033y')" \
 done
 files=$(find "$U" -type f 2>/dev/null | wc -l)
 check "enable refuses" '[ $bad = 0 ] && [ "$files" = 0 ]' \
-	"10 unit names, 4 pin directories refused, $files files written$detail"
+	"14 unit names, 4 pin directories refused, $files files written$detail"
 mkdir -p "$U"
 printf '[Service]\nExecStart=/bin/true\n' >"$U/foo.service"
 printf '[Service]\nType=oneshot\nExecStart=/bin/true\n' \
@@ -296,5 +378,8 @@ check "enable verify" '[ $rc = 0 ] && [ "$line" = 1 ] && [ -z "$verify" ] &&
 out=$("$GUARD" --unit-dir "$U" enable bar.socket 2>&1); rc=$?
 check "enable socket" '[ $rc = 0 ] &&
 	grep -qx "\[Socket\]" "$U/bar.socket.d/portpool-guard.conf"' "$out"
+out=$("$GUARD" --unit-dir "$U" enable foo@bar 2>&1); rc=$?
+check "enable instance" '[ $rc = 0 ] &&
+	grep -qx "\[Service\]" "$U/foo@bar.service.d/portpool-guard.conf"' "$out"
 
 finish guard-edges-e2e

@@ -181,7 +181,7 @@ int ns_read_all(struct ns_info *info)
 
 			close(fd);
 			return fail("reading the namespaces in %s: %s",
-				    pin_dir, strerror(saved)), -1;
+				    pin_shown(), strerror(saved)), -1;
 		}
 	close(fd);
 	return 0;
@@ -202,8 +202,8 @@ static int union_update(const uint64_t *add)
 
 	if (add) {
 		if (bpf_map_lookup_elem(fd_deny, &key, all) < 0)
-			return fail("reading the deny sets in %s: %s", pin_dir,
-				    strerror(errno));
+			return fail("reading the deny sets in %s: %s",
+				    pin_shown(), strerror(errno));
 		for (size_t w = 0; w < DENY_WORDS; w++)
 			all[w] |= add[w];
 	} else {
@@ -213,13 +213,13 @@ static int union_update(const uint64_t *add)
 				continue;
 			if (bpf_map_lookup_elem(fd_deny, &i, one) < 0)
 				return fail("reading the deny sets in %s: %s",
-					    pin_dir, strerror(errno));
+					    pin_shown(), strerror(errno));
 			for (size_t w = 0; w < DENY_WORDS; w++)
 				all[w] |= one[w];
 		}
 	}
 	if (bpf_map_update_elem(fd_deny, &key, all, BPF_ANY) < 0)
-		return fail("updating the deny sets in %s: %s", pin_dir,
+		return fail("updating the deny sets in %s: %s", pin_shown(),
 			    strerror(errno));
 	return 0;
 }
@@ -250,12 +250,12 @@ static int drop(__u32 i)
 
 	if (bpf_map_delete_elem(fd_netns, &slots[i].cookie) < 0 &&
 	    errno != ENOENT)
-		return fail("removing a namespace from %s: %s", pin_dir,
+		return fail("removing a namespace from %s: %s", pin_shown(),
 			    strerror(errno));
 	memset(&slots[i], 0, sizeof(slots[i]));
 	if (bpf_map_update_elem(fd_deny, &i, none, BPF_ANY) < 0 ||
 	    bpf_map_update_elem(fd_info, &i, &slots[i], BPF_ANY) < 0)
-		return fail("removing a namespace from %s: %s", pin_dir,
+		return fail("removing a namespace from %s: %s", pin_shown(),
 			    strerror(errno));
 	return 0;
 }
@@ -313,7 +313,7 @@ static int put(const char *path, __u32 flags, bool quiet)
 	if (bpf_map_update_elem(fd_deny, &slot, rd.map, BPF_ANY) < 0 ||
 	    bpf_map_update_elem(fd_info, &slot, &slots[i], BPF_ANY) < 0 ||
 	    bpf_map_update_elem(fd_netns, &rd.cookie, &slot, BPF_ANY) < 0)
-		return fail("updating the deny set in %s: %s", pin_dir,
+		return fail("updating the deny set in %s: %s", pin_shown(),
 			    strerror(errno));
 	return 0;
 }

@@ -29,6 +29,7 @@
 #include <portpool.h>
 
 #include "denyset.h"
+#include "out.h"		/* text_escape(), for pin_shown() */
 
 #define MAX_PROGS	64	/* programs read back per cgroup and hook */
 
@@ -41,6 +42,9 @@ extern const char *unit_dir;		/* --unit-dir */
 extern unsigned int sources;		/* --sources, as deny_set_fill's */
 extern const char *extra;		/* --reserve LIST */
 extern const char *owner_file;		/* --config FILE */
+
+/* pin_dir as sentences show it, escaped (text_escape()). */
+const char *pin_shown(void);
 
 __attribute__((noreturn)) void usage(void);
 /* One line on stderr, then 1: every failure of a command ends here. */
@@ -167,9 +171,9 @@ bool cgroup_gone(int err);
 /* The cgroup this process is in, as a path under the cgroup2 mount;
  * 1 after fail(). */
 int self_cgroup(char *buf, size_t size);
-/* PORTS as the policy writes reservations ("500,4500") into map; 1
- * after fail() (no port is an error too). */
-int ports_parse(const char *list, uint64_t *map);
+/* PORTS of command cmd as the policy writes reservations ("500,4500")
+ * into map; 2 (bad usage) after fail(), no port included. */
+int ports_parse(const char *cmd, const char *list, uint64_t *map);
 
 /* ---- guard-ownfile.c ---- */
 struct file_owner {

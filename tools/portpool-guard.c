@@ -17,6 +17,7 @@
 #include <portpool.h>
 
 #include "guard.h"
+#include "out.h"
 
 #define DEFAULT_PIN_DIR	"/sys/fs/bpf/portpool"
 #define DEFAULT_UNIT_DIR "/etc/systemd/system"
@@ -39,6 +40,15 @@ void usage(void)
 		"enable UNIT | own PORTS CGROUP_DIR|--self|--unit UNIT | disown PORTS "
 		"[CGROUP_DIR|--self] | owners [--json]\n");
 	exit(2);
+}
+
+const char *pin_shown(void)
+{
+	static char shown[TEXT_MAX(PATH_MAX)];
+
+	if (!shown[0])
+		text_escape(pin_dir, shown, sizeof(shown));
+	return shown;
 }
 
 /* One line on stderr, then 1: every failure of a command ends here. */
@@ -146,10 +156,14 @@ int main(int argc, char **argv)
 		else if (!strcmp(opt, "--config"))
 			owner_file = argv[++i];
 		else if (!strcmp(opt, "--sources")) {
+			char shown[TEXT_MAX(64)];
+
 			if (deny_parse_sources(argv[++i], &sources) < 0) {
 				fprintf(stderr, "portpool-guard: --sources "
-					"\"%.64s\": known are policy, kernel, "
-					"well-known, services\n", argv[i]);
+					"\"%s\": known are policy, kernel, "
+					"well-known, services\n",
+					text_escape(argv[i], shown,
+						    sizeof(shown)));
 				return 2;
 			}
 		} else
