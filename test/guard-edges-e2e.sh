@@ -22,6 +22,12 @@
 #               port: portpool-info --who and --audit print it escaped;
 #               with another named with SOH, 0xff, ESC and DEL holding one
 #               too, --svg is XML that xmllint accepts
+#   netns files a FIFO, a regular file, a directory and /dev/null given
+#               as a network namespace: refused at once, nothing pinned
+#   reused pid  /proc/200/ns/net given, its process ended and PID 200
+#               given to a process in another namespace (ns_last_pid, in a
+#               PID namespace of the test's own): that one is not guarded;
+#               the owner file follows a name made again, --netns does not
 #   escapes     names with control bytes in every sentence the tools print
 #               (pin directory, unit directory, unit, --sources, options)
 #   usage       own and disown with bad PORTS: exit 2, one line
@@ -272,6 +278,142 @@ if command -v xmllint >/dev/null 2>&1; then
 else
 	result SKIP "comm svg" "needs xmllint (sh test/deps.sh metrics)"
 fi
+
+# ---- netns files ----------------------------------------------------------
+# What is not a network namespace, given as one: refused at once (a FIFO
+# is not opened, which would block under the pin directory's lock), one
+# line, exit 1, and a refused load pins nothing.  In the owner file the
+# same paths are skipped, each with one line.
+mkfifo "$TMP/fifo" && : >"$TMP/regular" && mkdir "$TMP/adir"
+bad=0 detail=
+for p in fifo:FIFO regular:"regular file" adir:directory \
+	/dev/null:"character device"; do
+	path=$TMP/${p%%:*}
+	[ "${p%%:*}" = /dev/null ] && path=/dev/null
+	out=$(timeout 5 "$GUARD" --pin-dir "$BPF/nsfile" --config "$TMP/none" \
+		load --netns "$path" 2>&1); rc=$?
+	case $rc:$out in
+	"1:portpool-guard: --netns $path: not a network namespace but a ${p#*:} "*)
+		oneline "$out" && [ ! -e "$BPF/nsfile" ] && continue ;;
+	esac
+	bad=$((bad + 1)); detail="$detail [${p%%:*}: rc $rc, $(ls "$BPF/nsfile" 2>&1 | tr '\n' ' '): $out]"
+done
+check "netns files load" '[ $bad = 0 ]' \
+	"a FIFO, a regular file, a directory, /dev/null refused at once, nothing pinned$detail"
+$G --config "$TMP/none" load >/dev/null 2>&1
+out=$(timeout 5 $G --config "$TMP/none" sync --netns "$TMP/fifo" 2>&1); rc=$?
+printf 'netns %s\nnetns /dev/null\n' "$TMP/fifo" >"$TMP/fifo.conf"
+out2=$(timeout 5 $G --config "$TMP/fifo.conf" sync 2>&1 >/dev/null); rc2=$?
+check "netns files sync" '[ $rc = 1 ] && oneline "$out" && [ $rc2 = 0 ] &&
+	[ "$(printf "%s\n" "$out2" | grep -c "(owner file): not a network namespace but a .*; skipped$")" = 2 ]' \
+	"sync --netns rc $rc: $out / owner file rc $rc2: $(printf '%s' "$out2" | tr '\n' '|')"
+
+# ---- reused pid -----------------------------------------------------------
+# /proc/PID/ns/net names a process: once it ends, its PID goes to another,
+# whose namespace is not the one the guard was given.  In a PID namespace
+# of our own, ns_last_pid (written there only) brings PID 200 back in
+# another network namespace: a sync drops the namespace and does not take
+# the new one, whose binds of 4500 pass; given again with --netns it is
+# guarded (the control).  A /proc link in the owner file is skipped.
+# Names (a namespace bind-mounted on a file, as "ip netns add" does): the
+# owner file follows one made again, --netns does not.
+$G attach "$CGA" >/dev/null 2>&1
+cat >"$TMP/probe.py" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.bind(("0.0.0.0", int(sys.argv[1])))
+    print("ok")
+except OSError as e:
+    print("EADDRINUSE" if e.errno == 98 else e.strerror)
+EOF
+cat >"$TMP/reused.sh" <<'EOF'
+T=$1 G=$2 CG=$3
+# probe NETNS PORT: a bind of PORT in cgroup CG and that namespace.
+probe() {
+	sh -c 'echo $$ >"$1/cgroup.procs" &&
+		exec nsenter --net="$2" python3 "$3/probe.py" "$4"' \
+		sh "$CG" "$1" "$T" "$2" 2>&1
+}
+# at200 LIST: PID 200, in a new network namespace with LIST in its
+# kernel list; pid is what it got.
+at200() {
+	echo 199 >/proc/sys/kernel/ns_last_pid
+	unshare -n sh -c 'echo "$1" >/proc/sys/net/ipv4/ip_local_reserved_ports &&
+		exec sleep 100' sh "$1" &
+	pid=$!
+	n=0
+	until [ "$(nsenter --net=/proc/$pid/ns/net \
+		cat /proc/sys/net/ipv4/ip_local_reserved_ports 2>/dev/null)" = "$1" ]
+	do
+		n=$((n + 1)); [ $n -gt 50 ] && break; sleep 0.1
+	done
+}
+# named NAME: a new network namespace bind-mounted on T/NAME.
+named() {
+	unshare -n sleep 100 &
+	p=$!
+	sleep 0.2
+	umount "$T/$1" 2>/dev/null
+	: >"$T/$1"
+	mount --bind /proc/$p/ns/net "$T/$1"
+	kill $p; wait $p
+}
+NS=/proc/200/ns/net
+at200 4507; pid1=$pid
+$G sync --netns $NS >"$T/r.sync1" 2>&1
+r1="$(probe $NS 4500) $(probe $NS 4507)"
+kill $pid1; wait $pid1
+at200 4508; pid2=$pid
+$G sync >"$T/r.sync2" 2>&1
+$G status >"$T/r.status2" 2>&1
+r2="$(probe $NS 4500) $(probe $NS 4508)"
+$G sync --netns $NS >"$T/r.sync3" 2>&1
+r3="$(probe $NS 4500) $(probe $NS 4508)"
+$G sync --no-netns $NS >/dev/null 2>&1
+printf 'netns %s\n' $NS >"$T/r.conf"
+$G --config "$T/r.conf" sync >"$T/r.sync4" 2>&1
+r4=$(probe $NS 4500)
+kill $pid2; wait $pid2
+echo "pids $pid1 $pid2"
+echo "r1 $r1"
+echo "r2 $r2"
+echo "r3 $r3"
+echo "r4 $r4"
+named blue; named red
+printf 'netns %s\n' "$T/blue" >"$T/n.conf"
+$G --config "$T/n.conf" sync --netns "$T/red" >"$T/n.sync1" 2>&1
+n1="$(probe "$T/blue" 4500) $(probe "$T/red" 4500)"
+named blue; named red
+$G --config "$T/n.conf" sync >"$T/n.sync2" 2>&1
+n2="$(probe "$T/blue" 4500) $(probe "$T/red" 4500)"
+$G --config "$T/none" sync >/dev/null 2>&1
+umount "$T/blue" "$T/red"
+echo "n1 $n1"
+echo "n2 $n2"
+EOF
+unshare --pid --fork --mount-proc sh "$TMP/reused.sh" "$TMP" \
+	"$GUARD --pin-dir $BPF/pins --config $TMP/none" "$CGA" \
+	>"$TMP/reused.out" 2>&1
+got() { sed -n "s/^$1 //p" "$TMP/reused.out"; }
+c1=$(sed -n 's/^netns .* (cookie \([0-9]*\)).*/\1/p' "$TMP/r.sync1")
+check "reused pid" '[ "$(got pids)" = "200 200" ] &&
+	[ "$(got r1)" = "EADDRINUSE EADDRINUSE" ] &&
+	[ "$(got r2)" = "ok ok" ] &&
+	grep -q "^netns /proc/200/ns/net: names another namespace now (cookie [0-9]*), not the one given (cookie $c1); dropped$" "$TMP/r.sync2" &&
+	! grep -q "/proc/200" "$TMP/r.status2"' \
+	"PID $(got pids), guarded: $(got r1); PID 200 again: $(got r2); $(grep /proc/200 "$TMP/r.sync2")"
+check "reused pid control" '[ "$(got r3)" = "EADDRINUSE EADDRINUSE" ]' \
+	"the new namespace given with --netns: 4500, 4508 $(got r3)"
+check "reused pid owner file" '[ "$(got r4)" = ok ] &&
+	grep -q "^portpool-guard: netns /proc/200/ns/net (owner file): a link to a process.s namespace.*; skipped$" "$TMP/r.sync4"' \
+	"4500: $(got r4); $(cat "$TMP/r.sync4" | grep -v '^deny set')"
+check "names" '[ "$(got n1)" = "EADDRINUSE EADDRINUSE" ] &&
+	[ "$(got n2)" = "EADDRINUSE ok" ] &&
+	grep -q "^netns $TMP/blue: a new namespace there" "$TMP/n.sync2" &&
+	grep -q "^netns $TMP/red: names another namespace now" "$TMP/n.sync2"' \
+	"owner file name, --netns name: $(got n1); both made again: $(got n2)"
+$G detach "$CGA" >/dev/null 2>&1
 
 # ---- escapes --------------------------------------------------------------
 # Every sentence that quotes a name from outside escapes it: one line,

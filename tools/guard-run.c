@@ -75,6 +75,10 @@ int cmd_run(int argc, char **argv)
 	digest = deny_inputs_digest() ^ owner_file_digest();
 	if (do_load())
 		return 1;
+	/* --netns gives a namespace once: later syncs read it again by its
+	 * kept path, and drop it when the path is gone or names another
+	 * (given again, /proc/PID/ns/net would take a reused PID's). */
+	ns_nadd = 0;
 	for (int i = 1; i < argc; i++)
 		if (do_attach(argv[i]))
 			return 1;

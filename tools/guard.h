@@ -151,6 +151,9 @@ extern size_t ns_nadd, ns_ndel;
 int pins_lock(void);
 /* This process's namespace cookie, or 0 (errno set). */
 __u64 own_cookie(void);
+/* Each --netns path is a network namespace, looked at without waiting
+ * (a FIFO is refused, not opened); 1 after fail(). */
+int ns_check_given(void);
 /* Every namespace's deny set read again: this command's own, those given
  * by path (dropped when the path is gone), the owner file's and the
  * command line's.  Returns 0, or 1 after fail(). */

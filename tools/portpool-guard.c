@@ -187,6 +187,9 @@ int main(int argc, char **argv)
 	/* Pins in a directory someone else can write are not trusted. */
 	if (strcmp(cmd, "enable") != 0 && pin_dir_check())
 		return 1;
+	/* A path that is no namespace changes nothing, made or written. */
+	if (ns_nadd && ns_check_given())
+		return 1;
 	if (!strcmp(cmd, "load"))
 		return do_load();
 	if (!strcmp(cmd, "attach"))
