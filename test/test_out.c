@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The tools' output writer (tools/out.c): JSON strings valid for any
- * bytes, and text that a terminal cannot take for a control sequence, in
- * the form of the library's own sentences (pp_escape()); and the UTF-8
- * decoder both use (lib/utf8.h), against the Unicode Standard's table.
+ * The tools' output writer (tools/out.c): JSON strings and XML text valid
+ * for any bytes, text that a terminal cannot take for a control sequence,
+ * in the form of the library's own sentences (pp_escape()), and
+ * Prometheus label values; and the UTF-8 decoder they use (lib/utf8.h),
+ * against the Unicode Standard's table.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,89 @@ static void json_bytes_nul(void **state)
 	(void)state;
 	assert_string_equal(got, "\"a\\u0000b\\ufffd\"");
 	free(got);
+}
+
+static void expect_xml(const char *in, const char *want)
+{
+	char *got = capture(xml_text, in);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+#define FFFD "\xef\xbf\xbd"
+
+static void xml_escapes(void **state)
+{
+	(void)state;
+	expect_xml("unbound", "unbound");
+	expect_xml("a<b>&\"c'", "a&lt;b&gt;&amp;&quot;c&#39;");
+	/* Tab, newline, CR kept as references; other C0 bytes and DEL are
+	 * no XML 1.0 characters or are controls: U+FFFD. */
+	expect_xml("\t\n\r", "&#9;&#10;&#13;");
+	expect_xml("\x01\x1b]2;x\x07\x7f", FFFD FFFD "]2;x" FFFD FFFD);
+	/* C1 CSI, U+FFFE and U+FFFF: U+FFFD; é, €, U+2028, U+1F600 pass. */
+	expect_xml("\xc2\x9b" "2J\xef\xbf\xbe\xef\xbf\xbf",
+		   FFFD "2J" FFFD FFFD);
+	expect_xml("\xc3\xa9\xe2\x82\xac\xe2\x80\xa8\xf0\x9f\x98\x80",
+		   "\xc3\xa9\xe2\x82\xac\xe2\x80\xa8\xf0\x9f\x98\x80");
+	/* One U+FFFD per byte that does not start valid UTF-8. */
+	expect_xml("a\xff" "b\xc0\x80", "a" FFFD "b" FFFD FFFD);
+	expect_xml("\xed\xa0\x80", FFFD FFFD FFFD);
+	expect_xml("x\xe2\x82", "x" FFFD FFFD);
+}
+
+/* XML 1.0's Char production, with no markup character left bare: what
+ * xml_text() may write, whatever it was given. */
+static int xml_safe(const unsigned char *s)
+{
+	while (*s) {
+		unsigned cp;
+		size_t len;
+
+		if (*s == '<' || *s == '>' || *s == '"' || *s == '\'')
+			return 0;
+		if (*s == '&') {
+			/* Only the references xml_text() writes. */
+			static const char *const refs[] = { "&amp;", "&lt;",
+				"&gt;", "&quot;", "&#39;", "&#9;", "&#10;",
+				"&#13;" };
+			size_t i = 0;
+
+			while (i < 8 && strncmp((const char *)s, refs[i],
+						strlen(refs[i])))
+				i++;
+			if (i == 8)
+				return 0;
+			s += strlen(refs[i]);
+			continue;
+		}
+		if (*s < 0x20 || *s == 0x7f)
+			return 0;
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf)
+			len = 2, cp = *s & 0x1f;
+		else if (*s >= 0xe0 && *s <= 0xef)
+			len = 3, cp = *s & 0x0f;
+		else if (*s >= 0xf0 && *s <= 0xf4)
+			len = 4, cp = *s & 0x07;
+		else
+			return 0;
+		for (size_t i = 1; i < len; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+		    cp <= 0x9f || cp == 0xfffe || cp == 0xffff)
+			return 0;
+		s += len;
+	}
+	return 1;
 }
 
 static void text_escapes(void **state)
@@ -310,7 +394,8 @@ static int prom_ok(const char *s)
 }
 
 /* Random bytes, biased towards the interesting ones: every output is
- * safe UTF-8, and the text form is the library's, byte for byte. */
+ * safe UTF-8 (XML: XML 1.0 characters), and the text form is the
+ * library's, byte for byte. */
 static void random_bytes_safe(void **state)
 {
 	static const unsigned char pick[] = { 0x00, 0x07, 0x0a, 0x1b, 0x22,
@@ -340,6 +425,9 @@ static void random_bytes_safe(void **state)
 		got = capture(prom_label, (const char *)in);
 		assert_true(prom_ok(got));
 		free(got);
+		got = capture(xml_text, (const char *)in);
+		assert_true(xml_safe((const unsigned char *)got));
+		free(got);
 		got = capture(text_string, (const char *)in);
 		assert_true(safe_utf8((const unsigned char *)got));
 		pp_escape((const char *)in, strlen((const char *)in), lib,
@@ -358,6 +446,7 @@ int main(void)
 		cmocka_unit_test(json_escapes),
 		cmocka_unit_test(json_invalid_utf8),
 		cmocka_unit_test(json_bytes_nul),
+		cmocka_unit_test(xml_escapes),
 		cmocka_unit_test(text_escapes),
 		cmocka_unit_test(text_escape_cut),
 		cmocka_unit_test(prom_escapes),

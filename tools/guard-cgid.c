@@ -167,17 +167,17 @@ int self_cgroup(char *buf, size_t size)
 
 /* ---- ports ---- */
 
-/* PORTS as the policy writes reservations ("500,4500", "4500-4510"). */
-int ports_parse(const char *list, uint64_t *map)
+/* PORTS as the policy writes reservations ("500,4500", "4500-4510").
+ * The library's sentence names the list already. */
+int ports_parse(const char *cmd, const char *list, uint64_t *map)
 {
 	char shown[TEXT_MAX(64)];
 	int n = deny_set_fill(0, list, map);
 
 	if (n < 0)
-		return fail("ports \"%s\": %s", text_escape(list, shown,
-			    sizeof(shown)), portpool_error());
+		return fail("%s PORTS: %s", cmd, portpool_error()), 2;
 	if (n == 0)
-		return fail("ports \"%s\": no port", text_escape(list, shown,
-			    sizeof(shown)));
+		return fail("%s PORTS \"%s\": no port in the list", cmd,
+			    text_escape(list, shown, sizeof(shown))), 2;
 	return 0;
 }

@@ -10,9 +10,16 @@
  *
  * A namespace is given by path (/proc/PID/ns/net, /run/netns/NAME): with
  * --netns, or in the owner file.  The path is kept in the slot, so that
- * every sync reads that namespace again; when it is gone the slot is
- * dropped, and when it names another namespace now (a /run/netns name
- * made again) the old one is dropped and the new one takes the slot.
+ * every sync reads that namespace again; when it is gone, or names
+ * another namespace now, the slot is dropped and the other namespace is
+ * not taken: a PID is given to another process once its own has ended,
+ * and that process's namespace is not the one the guard was given.  Only
+ * the owner file follows a name (a mount of the namespace, as "ip netns
+ * add" makes under /run/netns): the file is read again at every sync
+ * and says what the administrator wants guarded then, whatever
+ * namespace has that name; a /proc/PID link there is refused, since a
+ * file outlives the process it names.  A name given with --netns is not
+ * followed: whether a sync ran while the name was away would decide it.
  * load, sync and run also cover the namespace they run in.
  */
 #include <errno.h>
@@ -25,9 +32,12 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <bpf/bpf.h>
 
@@ -75,28 +85,92 @@ static int read_here(void)
 	return rd.ports < 0 ? -1 : 0;
 }
 
+/* Why the last ns_open() refused its path: the end of a sentence. */
+static char ns_why[200];
+
+/* What a path that is not a namespace is, for ns_why. */
+static void not_ns(const char *path)
+{
+	struct stat st;
+	const char *what = "not a namespace file";
+
+	if (stat(path, &st) == 0)
+		what = S_ISFIFO(st.st_mode) ? "a FIFO" :
+		       S_ISDIR(st.st_mode) ? "a directory" :
+		       S_ISREG(st.st_mode) ? "a regular file" :
+		       S_ISCHR(st.st_mode) ? "a character device" :
+		       S_ISBLK(st.st_mode) ? "a block device" :
+		       S_ISSOCK(st.st_mode) ? "a socket" : what;
+	snprintf(ns_why, sizeof(ns_why), "not a network namespace but %s "
+		 "(/proc/PID/ns/net or /run/netns/NAME is one)", what);
+}
+
+/*
+ * The namespace file at path, opened without waiting and without the side
+ * effects of opening anything else: what is not on nsfs is refused before
+ * open() (a FIFO would block it, under the pin directory's lock; a
+ * device's open may act), and what was opened is looked at again, since
+ * the path may have changed meanwhile (O_NONBLOCK: a FIFO put there then
+ * does not block either).  O_NOFOLLOW cannot be used: /proc/PID/ns/net
+ * is a symbolic link, which open() must follow.  *name: the path is a
+ * mount of the namespace itself (what "ip netns add" makes under
+ * /run/netns), not a link such as /proc/PID/ns/net, which names a
+ * process.  Returns the descriptor, or -1 with ns_why set.
+ */
+static int ns_open(const char *path, bool *name)
+{
+	struct statfs sfs;
+	struct stat st, lst;
+	int fd;
+
+	if (statfs(path, &sfs) < 0) {
+		snprintf(ns_why, sizeof(ns_why), "%s", strerror(errno));
+		return -1;
+	}
+	if (sfs.f_type != NSFS_MAGIC) {
+		not_ns(path);
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(ns_why, sizeof(ns_why), "%s", strerror(errno));
+		return -1;
+	}
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC ||
+	    fstat(fd, &st) < 0) {
+		close(fd);
+		not_ns(path);
+		return -1;
+	}
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		close(fd);
+		snprintf(ns_why, sizeof(ns_why), "a namespace, but not a "
+			 "network namespace");
+		return -1;
+	}
+	*name = lstat(path, &lst) == 0 && !S_ISLNK(lst.st_mode) &&
+		lst.st_dev == st.st_dev && lst.st_ino == st.st_ino;
+	return fd;
+}
+
 /*
  * The namespace at path, read from inside it: a child process joins it
  * (setns) and reads the kernel's list there, which /proc/sys shows for
- * the namespace of the process that looks.  Returns 0 with rd filled;
- * -1 with errno when path is not there or not a network namespace (the
- * caller says what that means); -2 after fail().
+ * the namespace of the process that looks.  Returns 0 with rd and *name
+ * (see ns_open()) filled; -1 with ns_why set when path is not there or
+ * not a network namespace (the caller says what that means); -2 after
+ * fail().
  */
-static int read_at(const char *path)
+static int read_at(const char *path, bool *name)
 {
 	char shown[TEXT_MAX(64)];
 	int fd, pipefd[2], status;
 	size_t got = 0;
 	pid_t pid;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = ns_open(path, name);
 	if (fd < 0)
 		return -1;
-	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		close(fd);
 		fail("reading %s: %s", text_escape(path, shown, sizeof(shown)),
@@ -181,7 +255,7 @@ int ns_read_all(struct ns_info *info)
 
 			close(fd);
 			return fail("reading the namespaces in %s: %s",
-				    pin_dir, strerror(saved)), -1;
+				    pin_shown(), strerror(saved)), -1;
 		}
 	close(fd);
 	return 0;
@@ -202,8 +276,8 @@ static int union_update(const uint64_t *add)
 
 	if (add) {
 		if (bpf_map_lookup_elem(fd_deny, &key, all) < 0)
-			return fail("reading the deny sets in %s: %s", pin_dir,
-				    strerror(errno));
+			return fail("reading the deny sets in %s: %s",
+				    pin_shown(), strerror(errno));
 		for (size_t w = 0; w < DENY_WORDS; w++)
 			all[w] |= add[w];
 	} else {
@@ -213,13 +287,13 @@ static int union_update(const uint64_t *add)
 				continue;
 			if (bpf_map_lookup_elem(fd_deny, &i, one) < 0)
 				return fail("reading the deny sets in %s: %s",
-					    pin_dir, strerror(errno));
+					    pin_shown(), strerror(errno));
 			for (size_t w = 0; w < DENY_WORDS; w++)
 				all[w] |= one[w];
 		}
 	}
 	if (bpf_map_update_elem(fd_deny, &key, all, BPF_ANY) < 0)
-		return fail("updating the deny sets in %s: %s", pin_dir,
+		return fail("updating the deny sets in %s: %s", pin_shown(),
 			    strerror(errno));
 	return 0;
 }
@@ -250,39 +324,28 @@ static int drop(__u32 i)
 
 	if (bpf_map_delete_elem(fd_netns, &slots[i].cookie) < 0 &&
 	    errno != ENOENT)
-		return fail("removing a namespace from %s: %s", pin_dir,
+		return fail("removing a namespace from %s: %s", pin_shown(),
 			    strerror(errno));
 	memset(&slots[i], 0, sizeof(slots[i]));
 	if (bpf_map_update_elem(fd_deny, &i, none, BPF_ANY) < 0 ||
 	    bpf_map_update_elem(fd_info, &i, &slots[i], BPF_ANY) < 0)
-		return fail("removing a namespace from %s: %s", pin_dir,
+		return fail("removing a namespace from %s: %s", pin_shown(),
 			    strerror(errno));
 	return 0;
 }
 
 /*
- * rd into slot: the slot that holds rd's namespace, else the one that
- * held path (its namespace is gone: the new one takes it, counters from
- * zero), else a free one.  The set is written before the cookie names
- * the slot, so that no bind sees a slot half made.
+ * rd into slot: the slot that holds rd's namespace, else a free one.
+ * The set is written before the cookie names the slot, so that no bind
+ * sees a slot half made.
  */
-static int put(const char *path, __u32 flags, bool quiet)
+static int put(const char *path, __u32 flags)
 {
 	char shown[TEXT_MAX(NS_PATH_MAX)];
 	int i = slot_of(rd.cookie);
 	__u32 slot;
 
 	text_escape(path, shown, sizeof(shown));
-	if (i < 0 && path[0] && (i = slot_of_path(path)) >= 0) {
-		if (!quiet)
-			printf("netns %s: a new namespace there (cookie "
-			       "%llu); the one before (cookie %llu) is "
-			       "dropped\n", shown,
-			       (unsigned long long)rd.cookie,
-			       (unsigned long long)slots[i].cookie);
-		if (drop((__u32)i))
-			return 1;
-	}
 	if (i < 0)
 		for (i = 0; i < NS_SLOTS && slots[i].flags; i++)
 			;
@@ -313,7 +376,7 @@ static int put(const char *path, __u32 flags, bool quiet)
 	if (bpf_map_update_elem(fd_deny, &slot, rd.map, BPF_ANY) < 0 ||
 	    bpf_map_update_elem(fd_info, &slot, &slots[i], BPF_ANY) < 0 ||
 	    bpf_map_update_elem(fd_netns, &rd.cookie, &slot, BPF_ANY) < 0)
-		return fail("updating the deny set in %s: %s", pin_dir,
+		return fail("updating the deny set in %s: %s", pin_shown(),
 			    strerror(errno));
 	return 0;
 }
@@ -346,11 +409,30 @@ static int path_ok(const char *path)
 	return 0;
 }
 
+int ns_check_given(void)
+{
+	char shown[TEXT_MAX(64)];
+	bool name;
+	int fd;
+
+	for (size_t k = 0; k < ns_nadd; k++) {
+		if (path_ok(ns_add[k]))
+			return 1;
+		fd = ns_open(ns_add[k], &name);
+		if (fd < 0)
+			return fail("--netns %s: %s", text_escape(ns_add[k],
+				    shown, sizeof(shown)), ns_why);
+		close(fd);
+	}
+	return 0;
+}
+
 /* --no-netns PATH or COOKIE. */
 static int remove_one(const char *arg, bool quiet)
 {
 	char shown[TEXT_MAX(64)], *end;
 	unsigned long long cookie;
+	bool name;
 	int i, rc;
 
 	text_escape(arg, shown, sizeof(shown));
@@ -360,7 +442,7 @@ static int remove_one(const char *arg, bool quiet)
 		i = slot_of(cookie);
 	} else {
 		/* By what the path names now, else by the path kept. */
-		rc = read_at(arg);
+		rc = read_at(arg, &name);
 		if (rc == -2)
 			return 1;
 		i = rc == 0 ? slot_of(rd.cookie) : -1;
@@ -385,34 +467,72 @@ static bool listed(const char *path, char **list, size_t n)
 	return false;
 }
 
-/* The namespace at path read again and written; a path that is gone
- * drops its slot (fatal only for a path given on the command line). */
+/*
+ * The namespace kept by path in slot i, read again.  The same namespace
+ * there: its set is refreshed.  The path gone, or naming another
+ * namespace now: the slot is dropped, and the other namespace is not
+ * taken (see the top of this file); an owner file's name made again is
+ * then taken by the file's own line, as a new namespace.
+ */
+static int recheck(__u32 i, bool quiet)
+{
+	char path[NS_PATH_MAX], shown[TEXT_MAX(NS_PATH_MAX)];
+	bool name, follow;
+	__u64 was = slots[i].cookie;
+	int rc;
+
+	memcpy(path, slots[i].path, sizeof(path));
+	path[sizeof(path) - 1] = '\0';
+	text_escape(path, shown, sizeof(shown));
+	rc = read_at(path, &name);
+	if (rc == -2)
+		return 1;
+	if (rc == 0 && rd.cookie == was) {
+		if (put(path, 0))
+			return 1;
+		if (!quiet)
+			say_set(path);
+		return 0;
+	}
+	follow = rc == 0 && name && (slots[i].flags & NS_FROM_FILE);
+	if (drop(i))
+		return 1;
+	if (rc < 0)
+		printf("netns %s: %s; dropped\n", shown, ns_why);
+	else if (follow)
+		printf("netns %s: a new namespace there (cookie %llu); the one "
+		       "before (cookie %llu) is dropped\n", shown,
+		       (unsigned long long)rd.cookie, (unsigned long long)was);
+	else
+		printf("netns %s: names another namespace now (cookie %llu), "
+		       "not the one given (cookie %llu); dropped\n", shown,
+		       (unsigned long long)rd.cookie, (unsigned long long)was);
+	return 0;
+}
+
+/* A namespace given (--netns) or named by the owner file, read and
+ * written.  One the file names that is not there is skipped (it may come
+ * later); so is a link of the file's (see the top of this file). */
 static int refresh(const char *path, __u32 flags, bool given, bool quiet)
 {
 	char shown[TEXT_MAX(NS_PATH_MAX)];
-	int rc = read_at(path), i;
+	bool name;
+	int rc = read_at(path, &name);
 
 	text_escape(path, shown, sizeof(shown));
 	if (rc == -2)
 		return 1;
-	if (rc < 0) {
-		const char *why = errno == EINVAL ?
-			"not a network namespace" : strerror(errno);
-
-		if (given)
-			return fail("--netns %s: %s", shown, why);
-		i = slot_of_path(path);
-		if (i >= 0) {
-			if (drop((__u32)i))
-				return 1;
-			printf("netns %s: %s; dropped\n", shown, why);
-		} else {
-			fprintf(stderr, "portpool-guard: netns %s (owner "
-				"file): %s; skipped\n", shown, why);
-		}
+	if (rc < 0 && given)
+		return fail("--netns %s: %s", shown, ns_why);
+	if (rc < 0 || (!given && !name)) {
+		fprintf(stderr, "portpool-guard: netns %s (owner file): %s; "
+			"skipped\n", shown, rc < 0 ? ns_why : "a link to a "
+			"process's namespace, whose PID goes to another "
+			"process once it ends: name the namespace (ip netns "
+			"attach NAME PID) and write /run/netns/NAME");
 		return 0;
 	}
-	if (put(path, flags, quiet))
+	if (put(path, flags))
 		return 1;
 	if (!quiet)
 		say_set(path);
@@ -444,9 +564,8 @@ int ns_sync(bool quiet)
 	int rc = 1;
 
 	/* Bad paths are refused before anything changes. */
-	for (size_t k = 0; k < ns_nadd; k++)
-		if (path_ok(ns_add[k]))
-			return 1;
+	if (ns_check_given())
+		return 1;
 	fd_deny = pin_get(PIN_DENY);
 	fd_netns = pin_get(PIN_NETNS);
 	fd_info = pin_get(PIN_NSINFO);
@@ -465,22 +584,16 @@ int ns_sync(bool quiet)
 		    !listed(slots[i].path, file, nfile) && drop(i))
 			goto out;
 	/* This command's own namespace. */
-	if (read_here() < 0 || put("", 0, quiet))
+	if (read_here() < 0 || put("", 0))
 		goto out;
 	own = rd.cookie;
 	if (!quiet)
 		say_set(NULL);
 	/* Every namespace kept by path, read again. */
-	for (__u32 i = 0; i < NS_SLOTS; i++) {
-		char path[NS_PATH_MAX];
-
-		if (!(slots[i].flags & NS_USED) || !slots[i].path[0] ||
-		    slots[i].cookie == own)
-			continue;
-		memcpy(path, slots[i].path, sizeof(path));
-		if (refresh(path, 0, false, quiet))
+	for (__u32 i = 0; i < NS_SLOTS; i++)
+		if ((slots[i].flags & NS_USED) && slots[i].path[0] &&
+		    slots[i].cookie != own && recheck(i, quiet))
 			goto out;
-	}
 	for (size_t k = 0; k < nfile; k++)
 		if (refresh(file[k], NS_FROM_FILE, false, quiet))
 			goto out;

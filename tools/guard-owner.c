@@ -194,8 +194,10 @@ int cmd_own(int argc, char **argv)
 
 	if (argc == 4)
 		return own_unit(argv[1], argv[3]);
-	if (ports_parse(argv[1], map) || which_cgroup(argv[2], dir,
-						      sizeof(dir), &id))
+	rc = ports_parse("own", argv[1], map);
+	if (rc)
+		return rc;
+	if (which_cgroup(argv[2], dir, sizeof(dir), &id))
 		return 1;
 	/* Before the owners change: a failure leaves them as they were. */
 	if (format_ranges(map, canon, sizeof(canon)) < 0)
@@ -222,14 +224,16 @@ int cmd_own(int argc, char **argv)
 int cmd_disown(int argc, char **argv)
 {
 	static uint64_t map[DENY_WORDS];
+	static char canon[RANGES_MAX];
 	struct owner_key *keys;
 	char dir[PATH_MAX];
 	__u64 id = 0;
 	size_t n, removed = 0;
-	int fd, lock;
+	int fd, lock, rc;
 
-	if (ports_parse(argv[1], map))
-		return 1;
+	rc = ports_parse("disown", argv[1], map);
+	if (rc)
+		return rc;
 	if (argc == 3 && which_cgroup(argv[2], dir, sizeof(dir), &id))
 		return 1;
 	lock = pins_lock();
@@ -249,8 +253,10 @@ int cmd_disown(int argc, char **argv)
 	free(keys);
 	close(fd);
 	close(lock);
+	/* The ports as parsed, not as typed: nothing from outside. */
+	format_ranges(map, canon, sizeof(canon));
 	if (!removed)
-		return fail("no owner of %s%s to disown", argv[1],
+		return fail("no owner of %s%s to disown", canon,
 			    argc == 3 ? " for that cgroup" : "");
 	printf("disowned %zu registration%s\n", removed,
 	       removed == 1 ? "" : "s");

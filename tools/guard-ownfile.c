@@ -44,6 +44,7 @@ static int file_line(struct owner_file *f, char *line, const char *where)
 	char shown[TEXT_MAX(64)];
 	char *word = line, *rest;
 	size_t len;
+	int n;
 
 	rest = word + strcspn(word, " \t");
 	if (*rest)
@@ -79,10 +80,15 @@ static int file_line(struct owner_file *f, char *line, const char *where)
 		if (dir[0] != '/')
 			return fail("%s: own: the cgroup directory is an "
 				    "absolute path", where);
-		if (deny_set_fill(0, rest, map) <= 0)
-			return fail("%s: own: ports \"%s\": %s", where,
-				    text_escape(rest, shown, sizeof(shown)),
-				    portpool_error());
+		/* The library's sentence names the list already; one with
+		 * no port has no sentence of its own. */
+		n = deny_set_fill(0, rest, map);
+		if (n < 0)
+			return fail("%s: own: %s", where, portpool_error());
+		if (n == 0)
+			return fail("%s: own: ports \"%s\": no port in the "
+				    "list", where, text_escape(rest, shown,
+				    sizeof(shown)));
 		more = realloc(f->own, (f->nown + 1) * sizeof(*more));
 		if (!more)
 			return fail("%s: %s", where, strerror(errno));

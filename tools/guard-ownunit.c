@@ -73,15 +73,17 @@ int own_unit(const char *ports, const char *unit)
 	static uint64_t map[DENY_WORDS];
 	char name[256], dir[PATH_MAX], path[PATH_MAX + 40], tool[PATH_MAX];
 	char tmp[PATH_MAX + 48];
-	static char canon[RANGES_MAX];
+	static char canon[RANGES_MAX], shown[TEXT_MAX(PATH_MAX + 48)];
 	const char *section;
 	ssize_t n;
 	FILE *f;
+	int rc;
 
-	if (ports_parse(ports, map))
-		return 1;
+	rc = ports_parse("own", ports, map);
+	if (rc)
+		return rc;
 	if (format_ranges(map, canon, sizeof(canon)) < 0)
-		return fail("ports %s: %s", ports, strerror(errno));
+		return fail("own PORTS: %s", strerror(errno));
 	section = unit_check(unit, name);
 	if (!section)
 		return 1;
@@ -90,7 +92,7 @@ int own_unit(const char *ports, const char *unit)
 			    "which registers its cgroup", name);
 	if (strchr(pin_dir, '.'))
 		return fail("pin directory %s: a path without dots, please "
-			    "(libbpf rewrites dots in pin paths)", pin_dir);
+			    "(libbpf rewrites dots in pin paths)", pin_shown());
 	/* The drop-in runs this very program, wherever it is installed. */
 	n = readlink("/proc/self/exe", tool, sizeof(tool) - 1);
 	if (n < 0)
@@ -98,14 +100,17 @@ int own_unit(const char *ports, const char *unit)
 	tool[n] = '\0';
 	if (snprintf(dir, sizeof(dir), "%s/%s.d", unit_dir, name) >=
 	    (int)sizeof(dir))
-		return fail("unit directory %s: too long", unit_dir);
+		return fail("unit directory %s: too long", text_escape(unit_dir,
+			    shown, TEXT_MAX(64)));
 	if (mkdirs(dir, NULL) < 0)
-		return fail("making %s: %s", dir, strerror(errno));
+		return fail("making %s: %s", text_escape(dir, shown,
+			    sizeof(shown)), strerror(errno));
 	snprintf(path, sizeof(path), "%s/portpool-guard-own.conf", dir);
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	f = fopen(tmp, "w");
 	if (!f)
-		return fail("writing %s: %s", tmp, strerror(errno));
+		return fail("writing %s: %s", text_escape(tmp, shown,
+			    sizeof(shown)), strerror(errno));
 	fprintf(f, "# Written by portpool-guard own --unit: at every start "
 		"this unit's new cgroup\n# owns UDP ports %s before the main "
 		"process runs (ExecStartPre=\n# processes run in that cgroup); "
@@ -124,9 +129,11 @@ int own_unit(const char *ports, const char *unit)
 		int saved = errno;
 
 		unlink(tmp);
-		return fail("writing %s: %s", path, strerror(saved));
+		return fail("writing %s: %s", text_escape(path, shown,
+			    sizeof(shown)), strerror(saved));
 	}
+	/* name passed unit_check(): only characters that need no escape. */
 	printf("wrote %s; now: systemctl daemon-reload && systemctl restart "
-	       "%s\n", path, name);
+	       "%s\n", text_escape(path, shown, sizeof(shown)), name);
 	return 0;
 }

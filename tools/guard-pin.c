@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "guard.h"
+#include "out.h"
 #include "portpool-guard.skel.h"
 
 const char *const pin_names[] = {
@@ -121,14 +122,17 @@ static int pin_is_ours(int which, int fd, const char *path)
  * something else is pinned there). */
 int pin_get(int which)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], shown[PATH_MAX];
 	int fd;
 
 	foreign[0] = '\0';
 	legacy = false;
 	pin_path(path, sizeof(path), which);
 	fd = bpf_obj_get(path);
-	if (fd >= 0 && !pin_is_ours(which, fd, path)) {
+	/* pin_is_ours() names it in its sentences: escaped, and short
+	 * enough for foreign[]. */
+	if (fd >= 0 && !pin_is_ours(which, fd, text_escape(path, shown,
+							      sizeof(shown)))) {
 		close(fd);
 		errno = EEXIST;
 		return -1;
@@ -141,7 +145,7 @@ int not_loaded(void)
 	if (foreign[0])
 		return fail("%s", foreign);
 	return fail("not loaded in %s (run \"portpool-guard load\" first): %s",
-		    pin_dir, strerror(errno));
+		    pin_shown(), strerror(errno));
 }
 
 /*
@@ -154,11 +158,14 @@ int not_loaded(void)
  */
 int pin_dir_check(void)
 {
+	static char shown[TEXT_MAX(PATH_MAX)];
 	char path[PATH_MAX];
+	const char *dir = pin_shown();
 	size_t len;
 
 	if (snprintf(path, sizeof(path), "%s", pin_dir) >= (int)sizeof(path))
-		return fail("pin directory %.64s...: too long", pin_dir);
+		return fail("pin directory %s: too long", text_escape(pin_dir,
+			    shown, TEXT_MAX(64)));
 	len = strlen(path);
 	while (len > 1 && path[len - 1] == '/')
 		path[--len] = '\0';
@@ -173,26 +180,27 @@ int pin_dir_check(void)
 		if (lstat(path, &st) < 0) {
 			if (errno == ENOENT)
 				return 0;	/* load makes the rest */
-			return fail("pin directory %s: %s", path,
-				    strerror(errno));
+			return fail("pin directory %s: %s", text_escape(path,
+				    shown, sizeof(shown)), strerror(errno));
 		}
+		text_escape(path, shown, sizeof(shown));
 		if (S_ISLNK(st.st_mode))
 			return fail("pin directory %s: %s is a symbolic link; "
 				    "the pin directory and its parents must be "
-				    "directories owned by root", pin_dir, path);
+				    "directories owned by root", dir, shown);
 		if (!S_ISDIR(st.st_mode))
 			return fail("pin directory %s: %s is not a directory",
-				    pin_dir, path);
+				    dir, shown);
 		if (st.st_uid != 0 && st.st_uid != geteuid())
 			return fail("pin directory %s: %s is owned by uid %u, "
 				    "not root: anyone who owns it can remove the "
-				    "pins", pin_dir, path, (unsigned)st.st_uid);
+				    "pins", dir, shown, (unsigned)st.st_uid);
 		if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
 		    (last || !(st.st_mode & S_ISVTX)))
 			return fail("pin directory %s: %s is writable by group "
 				    "or others (mode %04o); mount the BPF "
 				    "filesystem with mode 0700 (mount -t bpf -o "
-				    "mode=0700 bpf /sys/fs/bpf)", pin_dir, path,
+				    "mode=0700 bpf /sys/fs/bpf)", dir, shown,
 				    (unsigned)(st.st_mode & 07777));
 		path[i] = c;
 	}
@@ -324,7 +332,7 @@ static int pins_present(void)
 			fail("%s", foreign);
 			return -1;
 		} else if (errno != ENOENT) {
-			fail("reading the pins in %s: %s", pin_dir,
+			fail("reading the pins in %s: %s", pin_shown(),
 			     strerror(errno));
 			return -1;
 		}
@@ -333,7 +341,7 @@ static int pins_present(void)
 		return 1;
 	if (ours) {
 		fail("%s holds only part of a guard: \"portpool-guard unload\" "
-		     "removes it, then load again", pin_dir);
+		     "removes it, then load again", pin_shown());
 		return -1;
 	}
 	return 0;
@@ -365,7 +373,8 @@ int pin_fresh(void)
 
 			unpin_made(i);	/* what is there was not ours */
 			guard_bpf__destroy(skel);
-			return fail("pinning %s: %s", path, strerror(saved));
+			return fail("pinning %s/%s: %s", pin_shown(),
+				    pin_names[i], strerror(saved));
 		}
 	}
 	guard_bpf__destroy(skel);	/* the pins keep everything alive */
@@ -386,7 +395,7 @@ int do_load(void)
 
 	if (strchr(pin_dir, '.'))
 		return fail("pin directory %s: a path without dots, please "
-			    "(libbpf rewrites dots in pin paths)", pin_dir);
+			    "(libbpf rewrites dots in pin paths)", pin_shown());
 	if (pin_dir_check())
 		return 1;
 	present = pins_present();
@@ -401,7 +410,7 @@ int do_load(void)
 	if (fill(map) < 0)
 		return 1;
 	if (mkdirs(pin_dir, &made) < 0)
-		return fail("making %s: %s", pin_dir, strerror(errno));
+		return fail("making %s: %s", pin_shown(), strerror(errno));
 	/* Again, now that every component is there: one that someone else
 	 * made in a sticky parent since the first look is found here. */
 	if (pin_dir_check()) {
@@ -411,7 +420,7 @@ int do_load(void)
 	if (!on_fs(pin_dir, BPF_FS_MAGIC)) {
 		rmdirs(pin_dir, made);
 		return fail("%s is not on a BPF filesystem (mount -t bpf -o "
-			    "mode=0700 bpf /sys/fs/bpf)", pin_dir);
+			    "mode=0700 bpf /sys/fs/bpf)", pin_shown());
 	}
 	if (pin_fresh()) {
 		rmdirs(pin_dir, made);
@@ -448,6 +457,6 @@ int do_unload(void)
 		return not_loaded();
 	}
 	rmdir(pin_dir);		/* only if empty: someone else's pins stay */
-	printf("unloaded from %s\n", pin_dir);
+	printf("unloaded from %s\n", pin_shown());
 	return 0;
 }

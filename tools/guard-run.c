@@ -29,14 +29,16 @@ static void notify(const char *state)
 {
 	const char *name = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char shown[TEXT_MAX(64)];
 	size_t len;
 	int fd;
 
 	if (!name || (name[0] != '/' && name[0] != '@'))
 		return;
+	text_escape(name, shown, sizeof(shown));
 	len = strlen(name);
 	if (len >= sizeof(sun.sun_path)) {
-		fail("NOTIFY_SOCKET %.64s: too long", name);
+		fail("NOTIFY_SOCKET %s: too long", shown);
 		return;
 	}
 	memcpy(sun.sun_path, name, len);
@@ -46,7 +48,7 @@ static void notify(const char *state)
 	if (fd < 0 || sendto(fd, state, strlen(state), MSG_NOSIGNAL,
 			     (struct sockaddr *)&sun,
 			     offsetof(struct sockaddr_un, sun_path) + len) < 0)
-		fail("telling systemd %s on %.64s: %s", state, name,
+		fail("telling systemd %s on %s: %s", state, shown,
 		     strerror(errno));
 	if (fd >= 0)
 		close(fd);
@@ -74,6 +76,10 @@ int cmd_run(int argc, char **argv)
 	digest = deny_inputs_digest(kernlist_read) ^ owner_file_digest();
 	if (do_load())
 		return 1;
+	/* --netns gives a namespace once: later syncs read it again by its
+	 * kept path, and drop it when the path is gone or names another
+	 * (given again, /proc/PID/ns/net would take a reused PID's). */
+	ns_nadd = 0;
 	for (int i = 1; i < argc; i++)
 		if (do_attach(argv[i]))
 			return 1;
@@ -107,6 +113,6 @@ int cmd_run(int argc, char **argv)
 	}
 	notify("STOPPING=1");
 	printf("stopped; the guard stays loaded in %s (\"portpool-guard "
-	       "unload\" removes it)\n", pin_dir);
+	       "unload\" removes it)\n", pin_shown());
 	return 0;
 }

@@ -47,7 +47,7 @@ static int unit_ok_char(int c)
  */
 const char *unit_check(const char *unit, char name[UNIT_NAME_MAX])
 {
-	char shown[TEXT_MAX(64)];
+	char shown[TEXT_MAX(64)], type[TEXT_MAX(16)];
 	const char *dot, *at;
 
 	text_escape(unit, shown, sizeof(shown));
@@ -82,7 +82,8 @@ const char *unit_check(const char *unit, char name[UNIT_NAME_MAX])
 			return NULL;
 		}
 	fail("unit \"%s\": not a unit name (\".%s\" is not a unit type; "
-	     "a name without a dot means a .service)", shown, dot + 1);
+	     "a name without a dot means a .service)", shown,
+	     text_escape(dot + 1, type, sizeof(type)));
 	return NULL;
 }
 
@@ -135,15 +136,41 @@ static char *unit_value(const char *dir)
 	return out;
 }
 
+/*
+ * Units enable cannot guard although their names are good.  A slice
+ * that holds portpool-guard.service (the root slice, system.slice): every
+ * unit is ordered after its slice, and the drop-in's After= would order
+ * the slice after the guard, a cycle systemd breaks by dropping a job.
+ * A template (NAME@.TYPE): it never runs itself, and its drop-in would
+ * reach every instance; an instance (NAME@INSTANCE.TYPE) is a unit.
+ * 1 after fail().
+ */
+static int enable_refused(const char *name)
+{
+	const char *at = strchr(name, '@');
+
+	if (!strcmp(name, "-.slice") || !strcmp(name, "system.slice"))
+		return fail("unit \"%s\": portpool-guard.service runs inside "
+			    "this slice, which its drop-in would order after "
+			    "the guard (a cycle): attach its cgroup instead "
+			    "(ATTACH= in portpool-guard.service)", name);
+	if (at && at[1] == '.')
+		return fail("unit \"%s\": a template, which never runs "
+			    "itself: name an instance (%.*s@INSTANCE%s)", name,
+			    (int)(at - name), name, at + 1);
+	return 0;
+}
+
 int cmd_enable(const char *unit)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 32], name[UNIT_NAME_MAX];
+	char shown[TEXT_MAX(PATH_MAX + 32)];
 	const char *section;
 	char *value;
 	FILE *f;
 
 	section = unit_check(unit, name);
-	if (!section)
+	if (!section || enable_refused(name))
 		return 1;
 	value = unit_value(pin_dir);
 	if (!value)
@@ -151,17 +178,20 @@ int cmd_enable(const char *unit)
 	if (snprintf(dir, sizeof(dir), "%s/%s.d", unit_dir, name) >=
 	    (int)sizeof(dir)) {
 		free(value);
-		return fail("unit directory %s: too long", unit_dir);
+		return fail("unit directory %s: too long", text_escape(unit_dir,
+			    shown, TEXT_MAX(64)));
 	}
 	if (mkdirs(dir, NULL) < 0) {
 		free(value);
-		return fail("making %s: %s", dir, strerror(errno));
+		return fail("making %s: %s", text_escape(dir, shown,
+			    sizeof(shown)), strerror(errno));
 	}
 	snprintf(path, sizeof(path), "%s/portpool-guard.conf", dir);
+	text_escape(path, shown, sizeof(shown));
 	f = fopen(path, "w");
 	if (!f) {
 		free(value);
-		return fail("writing %s: %s", path, strerror(errno));
+		return fail("writing %s: %s", shown, strerror(errno));
 	}
 	fprintf(f, "# Written by portpool-guard enable: the host's port "
 		"reservations hold for\n# this unit's explicit UDP binds.\n"
@@ -171,8 +201,9 @@ int cmd_enable(const char *unit)
 		section, value, value);
 	free(value);
 	if (fclose(f) == EOF)
-		return fail("writing %s: %s", path, strerror(errno));
+		return fail("writing %s: %s", shown, strerror(errno));
+	/* name passed unit_check(): only characters that need no escape. */
 	printf("wrote %s; now: systemctl daemon-reload && systemctl restart "
-	       "%s\n", path, name);
+	       "%s\n", shown, name);
 	return 0;
 }

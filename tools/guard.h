@@ -31,6 +31,7 @@
 
 #include "denyset.h"
 #include "ranges.h"	/* format_ranges(), RANGES_MAX */
+#include "out.h"		/* text_escape(), for pin_shown() */
 
 #define MAX_PROGS	64	/* programs read back per cgroup and hook */
 
@@ -40,6 +41,9 @@ extern const char *unit_dir;		/* --unit-dir */
 extern unsigned int sources;		/* --sources, as deny_set_fill's */
 extern const char *extra;		/* --reserve LIST */
 extern const char *owner_file;		/* --config FILE */
+
+/* pin_dir as sentences show it, escaped (text_escape()). */
+const char *pin_shown(void);
 
 __attribute__((noreturn)) void usage(void);
 /* One line on stderr, then 1: every failure of a command ends here. */
@@ -166,6 +170,9 @@ extern size_t ns_nadd, ns_ndel;
 int pins_lock(void);
 /* This process's namespace cookie, or 0 (errno set). */
 __u64 own_cookie(void);
+/* Each --netns path is a network namespace, looked at without waiting
+ * (a FIFO is refused, not opened); 1 after fail(). */
+int ns_check_given(void);
 /* Every namespace's deny set read again: this command's own, those given
  * by path (dropped when the path is gone), the owner file's and the
  * command line's.  Returns 0, or 1 after fail(). */
@@ -186,9 +193,9 @@ bool cgroup_gone(int err);
 /* The cgroup this process is in, as a path under the cgroup2 mount;
  * 1 after fail(). */
 int self_cgroup(char *buf, size_t size);
-/* PORTS as the policy writes reservations ("500,4500") into map; 1
- * after fail() (no port is an error too). */
-int ports_parse(const char *list, uint64_t *map);
+/* PORTS of command cmd as the policy writes reservations ("500,4500")
+ * into map; 2 (bad usage) after fail(), no port included. */
+int ports_parse(const char *cmd, const char *list, uint64_t *map);
 
 /* ---- guard-ownfile.c ---- */
 struct file_owner {

@@ -295,7 +295,7 @@ int emit_run(struct portpool_config *cfg, const char *daemon)
 	if (i == sizeof(daemons) / sizeof(daemons[0]))
 		info_die_usage("--emit: \"%s\" is not unbound, bind, "
 			       "pdns-recursor, dnsmasq, sysctl or systemd",
-			       daemon);
+			       info_shown(daemon));
 	x = malloc(sizeof(*x));
 	if (!x) {
 		fprintf(stderr, "portpool-info: out of memory\n");

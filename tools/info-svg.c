@@ -132,30 +132,6 @@ fail:
 	return -1;
 }
 
-static void text(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		default:
-			/* Control bytes are not XML 1.0: the census's
-			 * strings are the library's, but stay safe. */
-			putc((unsigned char)*s < 0x20 ? '?' : *s, out);
-		}
-	}
-}
-
 static int full_row(const struct picture *p, unsigned row, enum kind k)
 {
 	for (unsigned x = 0; x < 256; x++)
@@ -173,7 +149,7 @@ static void span_title(FILE *out, unsigned first, unsigned last,
 	else
 		fprintf(out, "%u-%u (%u ports): ", first, last,
 			last - first + 1);
-	text(out, kind_name(k));
+	xml_text(out, kind_name(k));
 	fprintf(out, "</title>");
 }
 
@@ -243,7 +219,7 @@ static void draw_paths(FILE *out, const struct picture *p)
 				row * 256, row * 256 + 255, ports,
 				ports == 1 ? "" : "s", runs,
 				runs == 1 ? "" : "s");
-			text(out, kind_name((enum kind)k));
+			xml_text(out, kind_name((enum kind)k));
 			fprintf(out, "</title></path>\n");
 		}
 	}
@@ -286,7 +262,7 @@ static void draw(FILE *out, const struct picture *p)
 	fprintf(out, "<text x=\"%d\" y=\"24\" font-size=\"16\">Ports 0-65535,"
 		" 256 per row: effective range %u-%u (%llu ports, ", GRID_X,
 		c->first, c->last, (unsigned long long)c->range_ports);
-	text(out, c->range_source);
+	xml_text(out, c->range_source);
 	fprintf(out, "), %llu candidates</text>\n",
 		(unsigned long long)c->candidates);
 	/* Row labels every 16 rows: the first port of the row. */
@@ -314,7 +290,7 @@ static void draw(FILE *out, const struct picture *p)
 			look[k].colour);
 		fprintf(out, "<text x=\"24\" y=\"%d\">%zu ", y + 13,
 			p->count[k]);
-		text(out, kind_name((enum kind)k));
+		xml_text(out, kind_name((enum kind)k));
 		fprintf(out, " (%s)</text>\n", look[k].colour);
 	}
 	y += 8;
@@ -415,8 +391,7 @@ int svg_run(const struct portpool_config *cfg, const char *file)
 
 		/* One line, whatever bytes the name holds. */
 		fprintf(stderr, "portpool-info: --svg: cannot write ");
-		for (const char *s = file; *s; s++)
-			putc((unsigned char)*s < 0x20 ? '?' : *s, stderr);
+		text_string(stderr, file);
 		fprintf(stderr, ": %s\n", strerror(err));
 		goto out;
 	}

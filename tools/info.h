@@ -32,6 +32,9 @@
 
 __attribute__((format(printf, 1, 2), noreturn))
 void info_die_usage(const char *fmt, ...);
+/* A value from the command line as a die_usage() line quotes it: escaped
+ * (text_escape()), at most 64 bytes of it; one static buffer. */
+const char *info_shown(const char *s);
 
 
 /* ---- info-ports.c ---- */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: ISC
 /*
- * The tools' output writer: JSON strings and numbers valid for any bytes,
- * and text that cannot drive a terminal (see out.h).
+ * The tools' output writer: JSON strings and numbers, and XML text, valid
+ * for any bytes, and text that cannot drive a terminal (see out.h).
  */
 #include <string.h>
 
@@ -176,4 +176,42 @@ const char *text_escape(const char *str, char *buf, size_t size)
 	}
 	buf[used] = '\0';
 	return buf;
+}
+
+void xml_text(FILE *out, const char *str)
+{
+	static const char fffd[] = "\xef\xbf\xbd";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t left = strlen(str);
+
+	while (left) {
+		unsigned char c = *s;
+		size_t take = 1, len;
+		uint32_t cp;
+
+		if (c == '&')
+			fputs("&amp;", out);
+		else if (c == '<')
+			fputs("&lt;", out);
+		else if (c == '>')
+			fputs("&gt;", out);
+		else if (c == '"')
+			fputs("&quot;", out);
+		else if (c == '\'')
+			fputs("&#39;", out);
+		else if (c == '\t' || c == '\n' || c == '\r')
+			fprintf(out, "&#%u;", c);
+		else if (c >= 0x20 && c < 0x7f)
+			putc(c, out);
+		else if (c >= 0x80 && (len = pp_utf8_decode(s, left, &cp)) != 0) {
+			take = len;
+			if (cp <= 0x9f || cp == 0xfffe || cp == 0xffff)
+				fputs(fffd, out);
+			else
+				fwrite(s, 1, len, out);
+		} else
+			fputs(fffd, out);
+		s += take;
+		left -= take;
+	}
 }

@@ -2,7 +2,7 @@
 /*
  * The tools' one output writer (portpool-info, portpool-guard): whatever
  * bytes a name from outside holds (a cgroup, a process name, a path), a
- * JSON document stays valid and a terminal gets no control byte.
+ * JSON or XML document stays valid and a terminal gets no control byte.
  */
 #ifndef PORTPOOL_OUT_H
 #define PORTPOOL_OUT_H
@@ -53,6 +53,17 @@ const char *text_escape(const char *s, char *buf, size_t size);
  * makes it.
  */
 void prom_label(FILE *out, const char *s);
+
+/*
+ * s as XML 1.0 character data, or an attribute value between double
+ * quotes: '&', '<', '>', '"' and '\'' as entities; tab, newline and CR as
+ * character references (an attribute would fold them into spaces); every
+ * other C0 control (not allowed in XML 1.0), DEL, the C1 controls,
+ * U+FFFE and U+FFFF (not XML characters) and each byte that does not
+ * start valid UTF-8 as U+FFFD, the replacement character.  Other valid
+ * UTF-8 passes.
+ */
+void xml_text(FILE *out, const char *s);
 
 /* 1 if s is valid UTF-8 throughout (shortest forms, no surrogates, at
  * most U+10FFFF), 0 if not. */

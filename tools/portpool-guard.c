@@ -17,6 +17,7 @@
 #include <portpool.h>
 
 #include "guard.h"
+#include "out.h"
 
 #define DEFAULT_PIN_DIR	"/sys/fs/bpf/portpool"
 #define DEFAULT_UNIT_DIR "/etc/systemd/system"
@@ -39,6 +40,19 @@ void usage(void)
 		"enable UNIT | own PORTS CGROUP_DIR|--self|--unit UNIT | disown PORTS "
 		"[CGROUP_DIR|--self] | owners [--json]\n");
 	exit(2);
+}
+
+const char *pin_shown(void)
+{
+	static char shown[TEXT_MAX(PATH_MAX)];
+	static const char *shown_dir;
+
+	/* An upgrade works in a staging directory for a while. */
+	if (shown_dir != pin_dir) {
+		text_escape(pin_dir, shown, sizeof(shown));
+		shown_dir = pin_dir;
+	}
+	return shown;
 }
 
 /* One line on stderr, then 1: every failure of a command ends here. */
@@ -146,10 +160,14 @@ int main(int argc, char **argv)
 		else if (!strcmp(opt, "--config"))
 			owner_file = argv[++i];
 		else if (!strcmp(opt, "--sources")) {
+			char shown[TEXT_MAX(64)];
+
 			if (deny_parse_sources(argv[++i], &sources) < 0) {
 				fprintf(stderr, "portpool-guard: --sources "
-					"\"%.64s\": known are policy, kernel, "
-					"well-known, services\n", argv[i]);
+					"\"%s\": known are policy, kernel, "
+					"well-known, services\n",
+					text_escape(argv[i], shown,
+						    sizeof(shown)));
 				return 2;
 			}
 		} else
@@ -172,6 +190,9 @@ int main(int argc, char **argv)
 	libbpf_set_print(NULL);
 	/* Pins in a directory someone else can write are not trusted. */
 	if (strcmp(cmd, "enable") != 0 && pin_dir_check())
+		return 1;
+	/* A path that is no namespace changes nothing, made or written. */
+	if (ns_nadd && ns_check_given())
 		return 1;
 	if (!strcmp(cmd, "load"))
 		return do_load();

@@ -68,6 +68,13 @@ void info_die_usage(const char *fmt, ...)
 
 #define die_usage info_die_usage
 
+const char *info_shown(const char *s)
+{
+	static char buf[TEXT_MAX(64)];
+
+	return text_escape(s, buf, sizeof(buf));
+}
+
 /* A port number, 0-65535: strtoul alone would wrap 4294967297 to 1. */
 static unsigned number(const char *opt, const char *arg)
 {
@@ -79,7 +86,7 @@ static unsigned number(const char *opt, const char *arg)
 	if (errno || end == arg || *end || arg[0] < '0' || arg[0] > '9' ||
 	    n > 65535)
 		die_usage("%s: \"%s\" is not a number from 0 to 65535", opt,
-			  arg);
+			  info_shown(arg));
 	return (unsigned)n;
 }
 
@@ -104,10 +111,11 @@ static void set_range(struct portpool_config *cfg, const char *arg)
 	}
 	/* Both ends through number(): each is checked whole. */
 	if (!dash || dash == arg)
-		die_usage("--range: \"%s\" is not A-B or system", arg);
+		die_usage("--range: \"%s\" is not A-B or system",
+			  info_shown(arg));
 	if ((size_t)(dash - arg) >= sizeof(first))
 		die_usage("--range: \"%s\" does not start with a number from "
-			  "0 to 65535", arg);
+			  "0 to 65535", info_shown(arg));
 	memcpy(first, arg, (size_t)(dash - arg));
 	first[dash - arg] = '\0';
 	check(portpool_config_set_range(cfg, number("--range", first),
@@ -418,7 +426,7 @@ int main(int argc, char **argv)
 			if (strcmp(optarg, "4") != 0 &&
 			    strcmp(optarg, "6") != 0)
 				die_usage("--family: \"%s\" is not 4 or 6",
-					  optarg);
+					  info_shown(optarg));
 			check(portpool_config_set_family(cfg, optarg[0] == '6' ?
 				AF_INET6 : AF_INET), "--family");
 			break;
@@ -446,16 +454,23 @@ int main(int argc, char **argv)
 			fputs(usage, stdout);
 			return INFO_OK;
 		case ':':
-			die_usage("%s needs a value", argv[optind - 1]);
+			die_usage("%s needs a value",
+				  info_shown(argv[optind - 1]));
 		default:
 			/* In a cluster (-xy) argv[optind - 1] is not it. */
-			if (optopt > 0 && optopt < 256)
-				die_usage("bad option \"-%c\"", optopt);
-			die_usage("bad option \"%s\"", argv[optind - 1]);
+			if (optopt > 0 && optopt < 256) {
+				char one[2] = { (char)optopt, '\0' };
+
+				die_usage("bad option \"-%s\"",
+					  info_shown(one));
+			}
+			die_usage("bad option \"%s\"",
+				  info_shown(argv[optind - 1]));
 		}
 	}
 	if (optind < argc)
-		die_usage("unexpected argument \"%s\"", argv[optind]);
+		die_usage("unexpected argument \"%s\"",
+			  info_shown(argv[optind]));
 	if (keep && open_size < 0)
 		die_usage("%s needs --open", "--hold");
 	if ((who >= 0) + audit + (emit != NULL) + metrics + (svg != NULL) > 1)
