@@ -11,6 +11,8 @@
 #     abi         libabigail's abidw and abidiff
 #     dnsmasq-build what contrib/dnsmasq/build.sh needs to fetch, patch
 #                 and build Debian's dnsmasq source
+#     pristine    mmdebstrap, for test/pristine-root.sh (CI's fresh-machine
+#                 and package-build steps)
 #
 # Debian starts and enables a daemon's service when it is installed.  The
 # tests run the daemons themselves, in namespaces, so the install must
@@ -60,9 +62,11 @@ for group in "$@"; do
 		need dpkg-dev command -v dpkg-source
 		need patch command -v patch
 		need xz-utils command -v xz ;;
+	pristine)
+		need mmdebstrap command -v mmdebstrap ;;
 	*)
 		echo "deps.sh: unknown group \"$group\": known are hardening," \
-		     "daemons, guard, abi, dnsmasq-build" >&2
+		     "daemons, guard, abi, dnsmasq-build, pristine" >&2
 		exit 2 ;;
 	esac
 done
