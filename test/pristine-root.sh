@@ -27,8 +27,10 @@
 # one-line or deb822), which also become the sources of the root.  It is
 # cached as a tarball in PRISTINE_CACHE (default /var/cache/portpool-ci),
 # and never changed after: each use unpacks a new copy.  Downloaded .deb
-# files are not state of a root: PRISTINE_CACHE/archives is the root's
-# /var/cache/apt/archives, so a package is fetched once, not once a run.
+# files are not state of a root: create links those of PRISTINE_CACHE/
+# archives into the root's /var/cache/apt/archives, destroy links the new
+# ones back, so that a package is fetched once, not once a run (a copy
+# each, not one shared directory: two roots' apt would fight over its lock).
 #
 # Inside the root: /proc and /sys of its own namespaces, cgroup2 on
 # /sys/fs/cgroup, a /dev with null, zero, full, random, urandom, tty, a
@@ -117,6 +119,9 @@ cmd_tarball() {
 	if [ ! -s "$tarball" ] ||
 	   [ -n "$(find "$tarball" -mtime +"$max_age" 2>/dev/null)" ]; then
 		make_tarball
+		# Superseded versions pile up: keep a month of downloads.
+		find "$cache/archives" -name '*.deb' -mtime +30 -delete \
+			2>/dev/null || true
 	fi
 	exec 9>&-
 	echo "$tarball"
@@ -139,17 +144,29 @@ cmd_create() {
 	[ -z "$(ls -A "$1")" ] || die "$1: not empty"
 	tar -xpf "$t" -C "$1" --numeric-owner
 	r=$(cd "$1" && pwd -P)
+	share_debs "$cache/archives" "$r/var/cache/apt/archives"
 	# What a machine on this network has: its resolver, its own name.
 	rm -f "$r/etc/resolv.conf"
 	cat /etc/resolv.conf >"$r/etc/resolv.conf"
-	printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
-		>"$r/etc/hosts"
+	printf '%s\tlocalhost\n' 127.0.0.1 >"$r/etc/hosts"
+	printf '%s\tlocalhost ip6-localhost ip6-loopback\n' ::1 >>"$r/etc/hosts"
+}
+
+# share_debs FROM TO: link (or copy) each .deb of FROM that TO lacks.
+share_debs() {
+	mkdir -p "$2"
+	for d in "$1"/*.deb; do
+		[ -f "$d" ] && [ ! -e "$2/${d##*/}" ] || continue
+		ln "$d" "$2/${d##*/}" 2>/dev/null ||
+			{ cp "$d" "$2/.${d##*/}" && mv "$2/.${d##*/}" "$2/"; }
+	done
 }
 
 cmd_destroy() {
 	[ $# -eq 1 ] || usage
 	[ -e "$1" ] || return 0
 	check_root "$1"
+	share_debs "$r/var/cache/apt/archives" "$cache/archives"
 	rm -rf --one-file-system "$r"
 }
 
@@ -189,8 +206,6 @@ mount -t tmpfs -o nosuid,nodev,mode=1777 shm dev/shm
 mount -t tmpfs -o nosuid,nodev,mode=755 run run
 mkdir -m 1777 run/lock
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmp tmp
-mkdir -p "$PRISTINE_ARCHIVES/partial"
-mount --bind "$PRISTINE_ARCHIVES" var/cache/apt/archives
 pivot_root . mnt
 cd /
 umount -l /mnt
@@ -204,9 +219,8 @@ if [ -n "$user" ]; then
 		PATH=/usr/local/bin:/usr/bin:/bin "$@"
 else
 	home=/root
-	set -- env -i HOME=/root USER=root LOGNAME=root \
-		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		"$@"
+	p=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	set -- env -i HOME=/root USER=root LOGNAME=root PATH=$p "$@"
 fi
 cd "${workdir:-$home}"
 "$@" && rc=0 || rc=$?
@@ -254,10 +268,9 @@ EOF
 	done
 	nsopt=
 	[ "$net" = host ] || nsopt=--net
-	mkdir -p "$cache/archives"
-	PRISTINE_ARCHIVES=$cache/archives \
 	unshare --mount --propagation private --pid --fork --kill-child \
-		$nsopt sh -c "$stage2" stage2 "$r" "$net" "$user" "$workdir" "$@"
+		$nsopt sh -c "$stage2" stage2 \
+		"$r" "$net" "$user" "$workdir" "$@"
 }
 
 [ "$(id -u)" = 0 ] || die "needs root (mount, pivot_root, namespaces)"
