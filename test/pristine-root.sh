@@ -54,6 +54,7 @@ usage() {
 # One "deb URI SUITE main" line per bookworm, bookworm-updates and
 # bookworm-security entry of the machine's apt sources, both formats.
 apt_sources() {
+	{
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
 		[ -f "$f" ] || continue
 		sed -e 's/#.*//' -e 's/\[[^]]*\]//' "$f" |
@@ -83,7 +84,8 @@ apt_sources() {
 			else if (key == "enabled") enabled = tolower(val)
 		}
 		END { flush() }' "$f"
-	done | awk '$3 ~ /^bookworm(-updates|-security)?$/ && !seen[$0]++ {
+	done
+	} | awk '$3 ~ /^bookworm(-updates|-security)?$/ && !seen[$0]++ {
 		print $0, "main" }'
 }
 
@@ -98,7 +100,11 @@ make_tarball() {
 	echo "$me: making the pristine root (mmdebstrap, minbase) from:" >&2
 	printf '%s\n' "$sources" | sed 's/^/  /' >&2
 	# One argument per sources line; they become the root's sources.list.
+	# An https mirror needs the CA certificates in the root.
 	set --
+	case $sources in
+	*https:*) set -- --include=ca-certificates ;;
+	esac
 	while IFS= read -r line; do set -- "$@" "$line"; done <<EOF
 $sources
 EOF
@@ -145,7 +151,7 @@ cmd_create() {
 	tar -xpf "$t" -C "$1" --numeric-owner
 	r=$(cd "$1" && pwd -P)
 	share_debs "$cache/archives" "$r/var/cache/apt/archives"
-	# What a machine on this network has: its resolver, its own name.
+	# What apt needs on this network: the host's resolver, localhost.
 	rm -f "$r/etc/resolv.conf"
 	cat /etc/resolv.conf >"$r/etc/resolv.conf"
 	printf '%s\tlocalhost\n' 127.0.0.1 >"$r/etc/hosts"
@@ -158,7 +164,8 @@ share_debs() {
 	for d in "$1"/*.deb; do
 		[ -f "$d" ] && [ ! -e "$2/${d##*/}" ] || continue
 		ln "$d" "$2/${d##*/}" 2>/dev/null ||
-			{ cp "$d" "$2/.${d##*/}" && mv "$2/.${d##*/}" "$2/"; }
+			{ cp "$d" "$2/.${d##*/}" &&
+			  mv "$2/.${d##*/}" "$2/${d##*/}"; }
 	done
 }
 
