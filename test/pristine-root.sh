@@ -186,7 +186,8 @@ set -eu
 r=$1; net=$2; user=$3; workdir=$4; shift 4
 if [ "$net" = none ]; then
 	ip link set lo up
-	if ip route get 192.0.2.1 >/dev/null 2>&1; then
+	if ip route get 192.0.2.1 >/dev/null 2>&1 ||
+	   ip -6 route get 2001:db8::1 >/dev/null 2>&1; then
 		echo "pristine-root.sh: -n, yet a route out exists" >&2
 		exit 1
 	fi
