@@ -19,6 +19,8 @@
 #                 --metrics and --svg (test/metrics-e2e.sh)
 #     dnsmasq-build what contrib/dnsmasq/build.sh needs to fetch, patch
 #                 and build Debian's dnsmasq source
+#     pristine    mmdebstrap, for test/pristine-root.sh (CI's fresh-machine
+#                 and package-build steps)
 #
 # Debian starts and enables a daemon's service when it is installed.  The
 # tests run the daemons themselves, in namespaces, so the install must
@@ -89,9 +91,12 @@ for group in $groups; do
 		need dpkg-dev command -v dpkg-buildpackage
 		need debhelper command -v dh
 		need lintian command -v lintian ;;
+	pristine)
+		need mmdebstrap command -v mmdebstrap ;;
 	*)
 		echo "deps.sh: unknown group \"$group\": known are hardening," \
-		     "daemons, guard, abi, metrics, dnsmasq-build, deb" >&2
+		     "daemons, guard, abi, metrics, dnsmasq-build, deb," \
+		     "pristine" >&2
 		exit 2 ;;
 	esac
 done
