@@ -408,13 +408,13 @@ mkdir -p "$dir/units"
 sd="systemd-analyze verify"
 if command -v systemd-analyze >/dev/null 2>&1; then
 	# It ignores a rule it cannot parse, with a warning: none allowed.
-	systemd-analyze verify --man=no "$dir/units/pp-test.service" \
+	sd_verify --man=no "$dir/units/pp-test.service" \
 		>"$dir/sc" 2>&1
 	! grep -q SocketBindDeny "$dir/sc" ||
 		fail "systemd-analyze verify: $(grep SocketBindDeny "$dir/sc")"
 	# Control: a bad rule does draw the warning.
 	echo 'SocketBindDeny=udp:70000' >>"$dir/units/pp-test.service"
-	systemd-analyze verify --man=no "$dir/units/pp-test.service" \
+	sd_verify --man=no "$dir/units/pp-test.service" \
 		>"$dir/sc" 2>&1
 	grep -q 'parse SocketBindDeny' "$dir/sc" ||
 		fail "systemd-analyze verify passes a bad rule silently"

@@ -175,3 +175,41 @@ socat_binds() {
 	socat_pid=
 	return 1
 }
+
+# sd_verify ARGS...: systemd-analyze verify ARGS, wherever the tests run.
+# verify needs a /run/systemd it can create, which an ordinary user
+# cannot where systemd is not running (a buildd chroot, a container, a
+# pristine root): it runs in a mount namespace (inside a user namespace
+# when we are not root in ours) with an empty /run of its own, which
+# changes nothing it checks.
+sd_verify() {
+	if [ "$(id -u)" = 0 ]; then
+		set -- unshare -m sh -c \
+			'mount -t tmpfs tmpfs /run &&
+			 exec systemd-analyze verify "$@"' sh "$@"
+	else
+		set -- unshare -rm sh -c \
+			'mount -t tmpfs tmpfs /run &&
+			 exec systemd-analyze verify "$@"' sh "$@"
+	fi
+	"$@"
+}
+
+# others_copy TOOL DIR: a copy of the built TOOL that another user can
+# run (setpriv to uid 65534) even where the tree is not theirs to read
+# (under /root, mode 700): DIR/tools/NAME, with the libportpool.so.1 its
+# RUNPATH ($ORIGIN/..) finds in DIR; DIR lies in a test's e2e_tmp
+# directory, and the directories on the way there, the test's own, are
+# made searchable; prints the copy's path.
+others_copy() {
+	mkdir -p "$2/tools" &&
+	cp "$1" "$2/tools/" &&
+	cp -L "${1%/tools/*}/libportpool.so.1" "$2/" &&
+	chmod -R a+rX "$2" || return 1
+	d=$2
+	while case $d in /tmp/portpool-*) true ;; *) false ;; esac; do
+		chmod o+x "$d" || return 1
+		d=${d%/*}
+	done
+	echo "$2/tools/${1##*/}"
+}

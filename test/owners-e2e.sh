@@ -510,8 +510,10 @@ for u in ../x . "a b" x.target "$(printf 'x\ny')"; do
 		bad=$((bad + 1))
 done
 [ -e "$TMP/units2" ] && bad=$((bad + 10))
+# (A copy uid 65534 can run: the tree may sit under /root, mode 700.)
+G65534="$(others_copy "$GUARD" "$TMP/others") --pin-dir $PIN"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
-	$G own 4500 "$HOSTCG/plain" 2>&1); rc=$?
+	$G65534 own 4500 "$HOSTCG/plain" 2>&1); rc=$?
 left=$($G owners | grep -c "$HOSTCG/plain ")
 check "refusals" "$bad $rc $left" "0 1 0" "bad units accepted, uid 65534's own: $out"
 # The owner file hands out ports: it must be root's and no one else's.
