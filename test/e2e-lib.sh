@@ -198,16 +198,17 @@ sd_verify() {
 # others_copy TOOL DIR: a copy of the built TOOL that another user can
 # run (setpriv to uid 65534) even where the tree is not theirs to read
 # (under /root, mode 700): DIR/tools/NAME, with the libportpool.so.1 its
-# RUNPATH ($ORIGIN/..) finds in DIR; DIR lies in a test's e2e_tmp
-# directory, and the directories on the way there, the test's own, are
-# made searchable; prints the copy's path.
+# RUNPATH ($ORIGIN/..) finds in DIR.  DIR lies in the test's own
+# temporary directory: the directories on the way there below /tmp, the
+# test's and never the host's, are made searchable.  Prints the copy's
+# path.
 others_copy() {
 	mkdir -p "$2/tools" &&
 	cp "$1" "$2/tools/" &&
 	cp -L "${1%/tools/*}/libportpool.so.1" "$2/" &&
 	chmod -R a+rX "$2" || return 1
-	d=$2
-	while case $d in /tmp/portpool-*) true ;; *) false ;; esac; do
+	d=${2%/*}
+	while case $d in /tmp/?*) true ;; *) false ;; esac; do
 		chmod o+x "$d" || return 1
 		d=${d%/*}
 	done
