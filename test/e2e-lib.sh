@@ -4,13 +4,20 @@
 #   on the host, after `cd` to the top of the tree: result, finish,
 #   e2e_tmp, netns, build, scenario;
 #   inside a scenario's namespace, by the scenario script: cleanup,
-#   verdict, wait_for, udp_bound, now_ms (pids lists what to end).
+#   verdict, wait_for, udp_bound, now_ms (pids lists what to end);
+#   by the guard's scripts, on the host as root: skip, need_root,
+#   cgroot, host_tmp, at_exit, own_bpffs, own_cgroup (what they make on
+#   the host is undone on any exit, a signal's too).
 # Sourcing it only defines functions and zeroes the counters.
 
 passed=0
 failed=0
 pids=
 broken=
+e2e_exit_cmds=
+e2e_cgroups=
+e2e_mounts=
+e2e_dirs=
 
 # result PASS|FAIL|SKIP NAME REASON...: one line, counted.  A skip is a
 # failure under CI=true.  E2E_SEP (default ":") follows the name.
@@ -45,8 +52,54 @@ e2e_tmp() {
 	TMP=$(mktemp -d "/tmp/portpool-$1.XXXXXX") || exit 1
 	E2E_LIB=$(pwd)/test/e2e-lib.sh
 	export E2E_LIB
-	trap '[ -n "${E2E_KEEP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"' EXIT
-	trap 'exit 1' INT TERM
+	e2e_trap "$TMP"
+}
+
+# e2e_trap DIR: on any exit (INT, TERM and HUP exit 1), e2e_exit; DIR is
+# removed last.
+e2e_trap() {
+	e2e_dirs="$1
+$e2e_dirs"
+	trap e2e_exit EXIT
+	trap 'exit 1' INT TERM HUP
+}
+
+# e2e_exit: undo what the script made, in this order: the at_exit
+# commands (ending processes by PID, unloading the guard), the cgroups
+# (latest first, each deepest first, the processes left in them ended),
+# the bpffs mounts, the directories (kept, and said so, with E2E_KEEP=1).
+# Lists are one item a line: a cgroup's name may hold a tab or a space.
+e2e_exit() {
+	trap "" INT TERM HUP
+	eval "$e2e_exit_cmds"
+	e2e_ifs=$IFS
+	IFS='
+'
+	for cg in $e2e_cgroups; do
+		for d in $(find "$cg" -depth -type d 2>/dev/null); do
+			for p in $(cat "$d/cgroup.procs" 2>/dev/null); do
+				kill -9 "$p" 2>/dev/null
+			done
+			n=0
+			while [ -d "$d" ] && ! rmdir "$d" 2>/dev/null &&
+			      [ $n -lt 20 ]; do
+				n=$((n + 1)); sleep 0.1
+			done
+		done
+	done
+	for m in $e2e_mounts; do
+		umount "$m" 2>/dev/null
+	done
+	for d in $e2e_dirs; do
+		if [ -n "${E2E_KEEP:-}" ]; then
+			echo "kept $d"
+		elif grep -q " $d/" /proc/mounts; then
+			echo "left $d: something is still mounted in it"
+		else
+			rm -rf "$d"
+		fi
+	done
+	IFS=$e2e_ifs
 }
 
 # netns: NS, the unshare options for a network namespace: -n as root; as
@@ -213,4 +266,74 @@ others_copy() {
 		d=${d%/*}
 	done
 	echo "$2/tools/${1##*/}"
+}
+
+# ---- the guard's scripts, on the host, as root ----
+
+# skip REASON...: this script cannot run here: exit 77 (make check
+# counts it apart), or 1 under CI=true.
+skip() {
+	echo "$*"
+	[ "${CI:-}" = true ] && { echo "(a skip is a failure under CI)"; exit 1; }
+	exit 77
+}
+
+# need_root WHAT...: exit 77 with one line "needs root: WHAT" unless root.
+need_root() {
+	[ "$(id -u)" = 0 ] && return 0
+	echo "needs root: $*"
+	exit 77
+}
+
+# cgroot: CGROOT, where cgroup v2 is mounted; a skip without one.
+cgroot() {
+	CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -n "$CGROOT" ] ||
+		skip "needs cgroup v2: no cgroup2 mount in /proc/mounts"
+}
+
+# host_tmp PREFIX: TMP, a fresh directory /tmp/PREFIXxxxxxx (no dots: a
+# libbpf pin path), tag its last part, for names of the test's own; it
+# and all that at_exit, own_bpffs and own_cgroup add are undone on any
+# exit (e2e_exit).
+host_tmp() {
+	TMP=$(mktemp -d "/tmp/$1XXXXXX") || exit 1
+	tag=${TMP##*/}
+	e2e_trap "$TMP"
+}
+
+# at_exit COMMAND: evaluated on exit, after those added before it.
+at_exit() {
+	e2e_exit_cmds="$e2e_exit_cmds
+$1"
+}
+
+# own_bpffs DIR [MOUNT OPTIONS]: a bpffs of our own mounted on DIR (made
+# here), unmounted on exit; false if it cannot be mounted.
+own_bpffs() {
+	e2e_d=$1
+	shift
+	mkdir -p "$e2e_d" || return 1
+	e2e_mounts="$e2e_d
+$e2e_mounts"
+	mount -t bpf "$@" bpf "$e2e_d"
+}
+
+# own_cgroup PATH...: PATH is ours: removed on exit with every cgroup
+# below it, its processes ended.  Made here with -m; a PATH made later
+# (mkdir by the caller) is just added.
+own_cgroup() {
+	if [ "$1" = -m ]; then
+		shift
+		for e2e_d; do
+			e2e_cgroups="$e2e_d
+$e2e_cgroups"
+		done
+		mkdir "$@" || exit 1
+		return
+	fi
+	for e2e_d; do
+		e2e_cgroups="$e2e_d
+$e2e_cgroups"
+	done
 }

@@ -30,17 +30,13 @@ TOP=$(pwd)
 B=${B:-build}
 QUERIES=${GUARD_QUERIES:-1000}
 
-skip() {
-	echo "$*"
-	[ "${CI:-}" = true ] && { echo "(a skip is a failure under CI)"; exit 1; }
-	exit 77
-}
+# result, finish, skip and the host's part of the test: its bpffs,
+# cgroups and processes undone on any exit.  No colon after the name.
+. test/e2e-lib.sh
+E2E_SEP=
 # Attaching BPF to a cgroup needs real root: as an ordinary user this
 # whole check is counted apart by test/run.sh ("K need root"), not failed.
-if [ "$(id -u)" != 0 ]; then
-	echo "needs root: BPF programs on cgroups (CAP_BPF, CAP_NET_ADMIN)"
-	exit 77
-fi
+need_root "BPF programs on cgroups (CAP_BPF, CAP_NET_ADMIN)"
 # A package build changes nothing outside its tree: counted apart too.
 if [ -n "${DEB_BUILD_ARCH:-}" ] || [ "${PORTPOOL_CHECK_NO_HOST:-}" = 1 ]; then
 	echo "left out: BPF programs on the host's cgroups, in a package" \
@@ -48,8 +44,7 @@ if [ -n "${DEB_BUILD_ARCH:-}" ] || [ "${PORTPOOL_CHECK_NO_HOST:-}" = 1 ]; then
 	exit 77
 fi
 unshare -n true 2>/dev/null || skip "needs root: cannot make a network namespace"
-CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-[ -n "$CGROOT" ] || skip "needs cgroup v2: no cgroup2 mount in /proc/mounts"
+cgroot
 # A build that fails is a failure; a guard not built for want of its
 # tools is a skip.
 mkdir -p "$TOP/$B" &&
@@ -69,34 +64,17 @@ done
 PATH=$PATH:/usr/sbin
 export PATH
 
-# result PASS|FAIL NAME DETAIL, finish; no colon after the name here.
-. test/e2e-lib.sh
-E2E_SEP=
-
-# No dots in the pin path (libbpf), unique names for the cgroups.
-TMP=$(mktemp -d /tmp/ppguardXXXXXX) || exit 1
-tag=${TMP##*/}
+# Unique names for the cgroups.
+E2E_KEEP=${E2E_KEEP:-${GUARD_KEEP:-}}
+host_tmp ppguard
 CGG=$CGROOT/$tag-guarded
 CGP=$CGROOT/$tag-plain
 PIN=$TMP/bpf/pins
-mkdir "$TMP/bpf" "$CGG" "$CGP" || exit 1
-cleanup() {
-	[ -n "${runpid:-}" ] && kill "$runpid" 2>/dev/null
-	[ -n "${notifypid:-}" ] && kill "$notifypid" 2>/dev/null
-	"$GUARD" --pin-dir "$PIN" unload >/dev/null 2>&1
-	# Processes left in a cgroup would keep it: end them by PID.
-	for cg in "$CGG" "$CGP"; do
-		[ -f "$cg/cgroup.procs" ] || continue
-		for p in $(cat "$cg/cgroup.procs"); do kill -9 "$p"; done
-		sleep 0.2
-		rmdir "$cg"
-	done
-	umount "$TMP/bpf" 2>/dev/null
-	[ -n "${GUARD_KEEP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-mount -t bpf bpf "$TMP/bpf" || skip "needs root: cannot mount a bpffs"
+at_exit 'for p in ${runpid:-} ${notifypid:-}; do kill "$p" 2>/dev/null; done'
+at_exit '"$GUARD" --pin-dir "$PIN" unload >/dev/null 2>&1'
+own_cgroup -m "$CGG" "$CGP"
+own_bpffs "$TMP/bpf" ||
+	skip "needs root: cannot mount a bpffs"
 
 export PORTPOOL_CONF="$TMP/policy.conf"
 policy() {	# the policy file's reserved ports

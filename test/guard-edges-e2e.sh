@@ -44,19 +44,12 @@ cd "$(dirname "$0")/.." || exit 1
 TOP=$(pwd)
 B=${B:-build}
 
-skip() {
-	echo "$*"
-	[ "${CI:-}" = true ] && { echo "(a skip is a failure under CI)"; exit 1; }
-	exit 77
-}
-if [ "$(id -u)" != 0 ]; then
-	echo "needs root: BPF programs on cgroups, a bpffs, uid 65534"
-	exit 77
-fi
+. test/e2e-lib.sh
+E2E_SEP=
+need_root "BPF programs on cgroups, a bpffs, uid 65534"
 PATH=$PATH:/usr/sbin:/sbin
 export PATH
-CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-[ -n "$CGROOT" ] || skip "needs cgroup v2: no cgroup2 mount in /proc/mounts"
+cgroot
 for t in python3 bpftool setpriv systemd-analyze unshare; do
 	command -v $t >/dev/null 2>&1 ||
 		skip "needs $t (sh test/deps.sh guard daemons)"
@@ -68,37 +61,22 @@ INFO=$TOP/$B/tools/portpool-info
 	skip "needs clang, libbpf-dev, bpftool to build portpool-guard" \
 	     "(sh test/deps.sh guard)"
 
-. test/e2e-lib.sh
-E2E_SEP=
-
-# No dots in pin paths (libbpf); TMP is searchable, so that uid 65534
-# reaches the bpffs mounted in it.
-TMP=$(mktemp -d /tmp/ppedgesXXXXXX) || exit 1
+# TMP is searchable, so that uid 65534 reaches the bpffs mounted in it.
+host_tmp ppedges
 chmod 755 "$TMP"
-tag=${TMP##*/}
 BPF=$TMP/bpf
 CGA=$CGROOT/$tag-a
 # ESC, BEL, a tab and 0xff in a cgroup's name (a newline the kernel
 # refuses).
 CGN=$CGROOT/$(printf '%s-n\377\033]2;x\007\tz' "$tag")
-mkdir "$BPF" "$CGA" "$CGN" || exit 1
-cleanup() {
-	for d in "$BPF"/*/; do
-		[ -e "$d" ] && "$GUARD" --pin-dir "${d%/}" unload >/dev/null 2>&1
-	done
-	umount "$BPF" 2>/dev/null
-	for cg in "$CGA" "$CGN"; do
-		[ -f "$cg/cgroup.procs" ] || continue
-		for p in $(cat "$cg/cgroup.procs"); do kill -9 "$p"; done
-		sleep 0.1
-		rmdir "$cg"
-	done
-	[ -n "${E2E_KEEP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+# Every guard loaded on our bpffs, whatever its pin directory.
+at_exit 'for d in "$BPF"/*/; do
+	[ -e "$d" ] && "$GUARD" --pin-dir "${d%/}" unload >/dev/null 2>&1
+done'
+own_cgroup -m "$CGA" "$CGN"
 # The kernel's default mode, the one a plain "mount -t bpf" gives.
-mount -t bpf -o mode=1777 bpf "$BPF" || skip "needs root: cannot mount a bpffs"
+own_bpffs "$BPF" -o mode=1777 ||
+	skip "needs root: cannot mount a bpffs"
 export PORTPOOL_CONF="$TMP/policy.conf"
 printf 'reserved_ports = 4500\n' >"$PORTPOOL_CONF"
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }

@@ -24,18 +24,10 @@ cd "$(dirname "$0")/.." || exit 1
 TOP=$(pwd)
 B=${B:-build}
 
-skip() {
-	echo "$*"
-	[ "${CI:-}" = true ] && { echo "(a skip is a failure under CI)"; exit 1; }
-	exit 77
-}
-if [ "$(id -u)" != 0 ]; then
-	echo "needs root: BPF programs on cgroups (CAP_BPF, CAP_NET_ADMIN)"
-	exit 77
-fi
+. test/e2e-lib.sh
+need_root "BPF programs on cgroups (CAP_BPF, CAP_NET_ADMIN)"
 unshare -n true 2>/dev/null || skip "needs root: cannot make a network namespace"
-CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-[ -n "$CGROOT" ] || skip "needs cgroup v2: no cgroup2 mount in /proc/mounts"
+cgroot
 command -v python3 >/dev/null 2>&1 || skip "needs python3 (sh test/deps.sh daemons)"
 if ! make -s B="$B" all guard >/dev/null 2>&1; then
 	echo "FAIL build: make B=$B all guard failed"
@@ -48,27 +40,14 @@ INFO=$TOP/$B/tools/portpool-info
 	skip "needs clang, libbpf-dev, bpftool to build portpool-guard" \
 	     "(sh test/deps.sh guard)"
 
-. test/e2e-lib.sh
-
-# No dots in the pin path (libbpf), a unique name for the cgroup.
-TMP=$(mktemp -d /tmp/pphostXXXXXX) || exit 1
-tag=${TMP##*/}
+# A unique name for the cgroup.
+host_tmp pphost
 CG=$CGROOT/$tag-hostlist
 PIN=$TMP/bpf/pins
-mkdir "$TMP/bpf" "$CG" || exit 1
-cleanup() {
-	"$GUARD" --pin-dir "$PIN" unload >/dev/null 2>&1
-	if [ -f "$CG/cgroup.procs" ]; then
-		for p in $(cat "$CG/cgroup.procs"); do kill -9 "$p"; done
-		sleep 0.2
-		rmdir "$CG"
-	fi
-	umount "$TMP/bpf" 2>/dev/null
-	[ -n "${E2E_KEEP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-mount -t bpf bpf "$TMP/bpf" || skip "needs root: cannot mount a bpffs"
+at_exit '"$GUARD" --pin-dir "$PIN" unload >/dev/null 2>&1'
+own_cgroup -m "$CG"
+own_bpffs "$TMP/bpf" ||
+	skip "needs root: cannot mount a bpffs"
 chmod 700 "$TMP/bpf"
 
 CFLAGS_T="-D_GNU_SOURCE -std=c11 -Wall -Wextra -Werror -O2 -Iinclude"

@@ -202,7 +202,8 @@ prometheus-node-exporter --web.listen-address=127.0.0.1:9100 \
 pids="$pids $!"
 scrape() {
 	tries=0
-	until curl -sf http://127.0.0.1:9100/metrics >"$1" 2>/dev/null; do
+	until curl -sf -m 2 http://127.0.0.1:9100/metrics >"$1" 2>/dev/null
+	do
 		tries=$((tries + 1))
 		[ "$tries" -gt 50 ] && fail "node_exporter does not answer:" \
 			"$(tail -n 1 "$dir/ne.log")"
@@ -482,25 +483,26 @@ guard_metrics() {
 	elif [ -z "$CGROOT" ]; then
 		result SKIP guard-metrics "no cgroup2 mount"; return
 	fi
-	# No dots in the pin path (libbpf): a directory of its own.
+	# No dots in the pin path (libbpf): a directory of its own.  It,
+	# the bpffs, the cgroup, the guard and the namespace's holder are
+	# undone on any exit, a signal's too (e2e_exit).
 	gdir=$(mktemp -d /tmp/ppmetricsXXXXXX) || return
+	e2e_trap "$gdir"
 	pin=$gdir/bpf/pins
 	cg=$CGROOT/${gdir##*/}
-	mkdir -p "$gdir/bpf" "$gdir/textfile" || return
-	mount -t bpf bpf "$gdir/bpf" || {
-		result FAIL guard-metrics "cannot mount a bpffs"
-		rm -rf "$gdir"; return; }
+	holder=
 	# An owner file of our own, empty: not the host's.
-	: >"$gdir/guard.conf"
 	G="$GUARD --pin-dir $pin --config $gdir/guard.conf"
+	at_exit '[ -n "$holder" ] && kill "$holder" 2>/dev/null
+$G detach "$cg" >/dev/null 2>&1
+$G unload >/dev/null 2>&1'
+	own_cgroup "$cg"
+	mkdir -p "$gdir/textfile" || return
+	own_bpffs "$gdir/bpf" || {
+		result FAIL guard-metrics "cannot mount a bpffs"; return; }
+	: >"$gdir/guard.conf"
 	printf 'reserved_ports = 4500\n' >"$gdir/policy.conf"
 	guard_check "$gdir" "$cg"
-	$G detach "$cg" >/dev/null 2>&1
-	# Deepest first: the owner's and the plain cgroup, then ours.
-	find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
-	$G unload >/dev/null 2>&1
-	umount "$gdir/bpf"
-	[ -n "${E2E_KEEP:-}" ] && echo "kept $gdir" || rm -rf "$gdir"
 }
 
 guard_check() {	# DIR CGROUP: one result line
@@ -530,7 +532,7 @@ guard_check() {	# DIR CGROUP: one result line
 	   ! $G attach "$cg" >>"$dir/load.out" 2>&1 ||
 	   ! $G own 4500 "$odd" >>"$dir/load.out" 2>&1; then
 		result FAIL guard-metrics "load: $(tail -n 1 "$dir/load.out")"
-		kill "$holder"; wait "$holder" 2>/dev/null
+		kill "$holder"; wait "$holder" 2>/dev/null; holder=
 		return
 	fi
 	# binds N PORT...: N binds to each port, one line of errnos (0: bound).
@@ -563,11 +565,11 @@ EOF
 		>>"$dir/binds" 2>&1
 	$G status --metrics >"$dir/g.prom" 2>"$dir/g.err" || {
 		result FAIL guard-metrics "status --metrics: $(cat "$dir/g.err")"
-		kill "$holder"; wait "$holder" 2>/dev/null
+		kill "$holder"; wait "$holder" 2>/dev/null; holder=
 		return; }
 	$G status --json >"$dir/g.json" 2>&1
 	$G owners --json >"$dir/o.json" 2>&1
-	kill "$holder"; wait "$holder" 2>/dev/null
+	kill "$holder"; wait "$holder" 2>/dev/null; holder=
 	want="98 98 98 / 98 98 / 0 0"
 	if [ "$(tr '\n' / <"$dir/binds" | sed 's|/| / |g; s| / $||')" != "$want" ]
 	then
@@ -685,14 +687,17 @@ prometheus-node-exporter --web.listen-address=127.0.0.1:9100 \
 	--collector.disable-defaults --collector.textfile \
 	--collector.textfile.directory="$1" >"$2/ne.log" 2>&1 &
 ne=$!
+# Ended by its PID however this ends: timeout signals this shell alone.
+trap '[ -z "$ne" ] || kill "$ne" 2>/dev/null' EXIT
+trap 'exit 1' INT TERM HUP
 n=0
-until curl -sf http://127.0.0.1:9100/metrics >"$2/scrape"; do
+until curl -sf -m 2 http://127.0.0.1:9100/metrics >"$2/scrape"; do
 	n=$((n + 1)); [ "$n" -gt 50 ] && break
 	sleep 0.1
 done
-kill "$ne"; wait "$ne"
+kill "$ne"; wait "$ne"; ne=
 NE
-	timeout 30 unshare -n sh "$dir/ne.sh" "$dir/textfile" "$dir" \
+	timeout -k 3 30 unshare -n sh "$dir/ne.sh" "$dir/textfile" "$dir" \
 		>"$dir/ne.out" 2>&1
 	# node_exporter serves every sample written, with its value (the
 	# labels in its own order and escapes: compared as parsed; a label

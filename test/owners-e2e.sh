@@ -41,20 +41,13 @@ B=${B:-build}
 QUERIES=${OWNERS_QUERIES:-1000}
 CHARON=/usr/lib/ipsec/charon
 
-skip() {
-	echo "$*"
-	[ "${CI:-}" = true ] && { echo "(a skip is a failure under CI)"; exit 1; }
-	exit 77
-}
-if [ "$(id -u)" != 0 ]; then
-	echo "needs root: BPF programs on cgroups (CAP_BPF, CAP_NET_ADMIN)"
-	exit 77
-fi
+. test/e2e-lib.sh
+E2E_SEP=
+need_root "BPF programs on cgroups (CAP_BPF, CAP_NET_ADMIN)"
 PATH=$PATH:/usr/sbin:/sbin
 export PATH
 unshare -n true 2>/dev/null || skip "needs root: cannot make a network namespace"
-CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-[ -n "$CGROOT" ] || skip "needs cgroup v2: no cgroup2 mount in /proc/mounts"
+cgroot
 for t in unbound dnsmasq python3 nsenter ss systemd-analyze; do
 	command -v $t >/dev/null 2>&1 ||
 		skip "needs $t (sh test/deps.sh daemons guard)"
@@ -66,36 +59,17 @@ GUARD=$TOP/$B/tools/portpool-guard
 	skip "needs clang, libbpf-dev, bpftool to build portpool-guard" \
 	     "(sh test/deps.sh guard)"
 
-. test/e2e-lib.sh
-E2E_SEP=
-
-# No dots in the pin path (libbpf).
-TMP=$(mktemp -d /tmp/ppownersXXXXXX) || exit 1
-tag=${TMP##*/}
+E2E_KEEP=${E2E_KEEP:-${OWNERS_KEEP:-}}
+host_tmp ppowners
 HOSTCG=$CGROOT/$tag-host
 PLAINCG=$CGROOT/$tag-plain
 PIN=$TMP/bpf/pins
-mkdir "$TMP/bpf" "$HOSTCG" "$PLAINCG" || exit 1
 holders=
-cleanup() {
-	for p in $pids $holders; do kill "$p" 2>/dev/null; done
-	"$GUARD" --pin-dir "$PIN" unload >/dev/null 2>&1
-	# Deepest first; processes left would keep a cgroup: end them.
-	for cg in $(find "$HOSTCG" "$PLAINCG" -depth -type d 2>/dev/null); do
-		for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do
-			kill -9 "$p"
-		done
-		n=0
-		while ! rmdir "$cg" 2>/dev/null && [ $n -lt 20 ]; do
-			n=$((n + 1)); sleep 0.1
-		done
-	done
-	umount "$TMP/bpf" 2>/dev/null
-	[ -n "${OWNERS_KEEP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-mount -t bpf -o mode=0700 bpf "$TMP/bpf" || skip "needs root: cannot mount a bpffs"
+at_exit 'for p in $pids $holders; do kill "$p" 2>/dev/null; done'
+at_exit '"$GUARD" --pin-dir "$PIN" unload >/dev/null 2>&1'
+own_cgroup -m "$HOSTCG" "$PLAINCG"
+own_bpffs "$TMP/bpf" -o mode=0700 ||
+	skip "needs root: cannot mount a bpffs"
 
 export PORTPOOL_CONF="$TMP/policy.conf"
 printf 'reserved_ports = 500,4500\n' >"$PORTPOOL_CONF"

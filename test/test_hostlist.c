@@ -501,7 +501,7 @@ static void bad_policy_keeps_the_kernel(void **state)
 
 static pthread_mutex_t stall_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t stall_cond = PTHREAD_COND_INITIALIZER;
-static int stall_step;		/* 1: the reader holds a set; 2: go on */
+static int stall_step;	/* 1: stalled; 2: it goes on; 3: it has read */
 
 static int fill_port(uint64_t *map, void *arg)
 {
@@ -533,49 +533,92 @@ static void wait_step(int step)
 	pthread_mutex_unlock(&stall_lock);
 }
 
-/* The reader: loads the set, stalls, then reads every bit of it. */
+/*
+ * The reader stalls inside deny_gen_get(), after loading the published
+ * set and before counting itself in on it: the one point where a reload
+ * can take that set for refilling.  Only its first load stalls.
+ */
+static const struct deny_gen *stalled_on;
+
+static void stall_after_load(const struct deny_gen *gen)
+{
+	if (stalled_on)
+		return;
+	stalled_on = gen;
+	step_to(1);
+	wait_step(2);
+}
+
+/* The reader: gets the set (stalling on the way), then reads all of it. */
 static void *stalled_reader(void *arg)
 {
 	const struct deny_gen *gen = deny_gen_get();
 	int *seen = arg;
 
-	step_to(1);
-	wait_step(2);
-	seen[0] = gen ? deny_has(deny_gen_map(gen), 5000) : -1;
-	seen[1] = gen ? count(deny_gen_map(gen)) : -1;
+	seen[0] = gen ? count(deny_gen_map(gen)) : -1;
+	seen[1] = gen ? deny_has(deny_gen_map(gen), (unsigned)seen[1]) : -1;
+	step_to(3);
 	deny_gen_put(gen);
 	return NULL;
+}
+
+/*
+ * Refills a buffer; the one the reader stalled on is zeroed, then the
+ * reader goes on and reads while it is half made, then it gets its port.
+ */
+static int fill_under_reader(uint64_t *map, void *arg)
+{
+	memset(map, 0, MAPSIZE);
+	if (map == deny_gen_map(stalled_on) && stall_step < 2) {
+		step_to(2);
+		wait_step(3);
+	}
+	set_bit(map, (unsigned)(uintptr_t)arg);
+	return 1;
 }
 
 static void stalled_reader_sees_its_whole_set(void **state)
 {
 	const struct deny_gen *gen;
 	pthread_t reader;
+	uintptr_t p;
 	int seen[2];
 
 	(void)state;
 	assert_int_equal(deny_gen_update(fill_port, (void *)5000), 1);
 	stall_step = 0;
+	stalled_on = NULL;
+	deny_gen_load_hook = stall_after_load;
 	assert_int_equal(pthread_create(&reader, NULL, stalled_reader, seen),
 			 0);
 	wait_step(1);
-	/* Reloads while it stalls: each fills some free buffer. */
-	for (uintptr_t p = 6000; p < 6010; p++) {
-		assert_int_equal(deny_gen_update(fill_port, (void *)p), 1);
+	/*
+	 * Reloads while it stalls, each into some free buffer, until one
+	 * refills the buffer the reader loaded: the reader then resumes in
+	 * the middle of that fill.
+	 */
+	for (p = 6000; p < 6010 && stall_step < 2; p++) {
+		seen[1] = (int)p - 1;	/* the published port, p > 6000 */
+		assert_int_equal(deny_gen_update(fill_under_reader,
+						 (void *)p), 1);
 		gen = deny_gen_get();
 		assert_non_null(gen);
 		assert_true(deny_has(deny_gen_map(gen), (unsigned)p));
 		assert_int_equal(count(deny_gen_map(gen)), 1);
 		deny_gen_put(gen);
 	}
-	step_to(2);
 	pthread_join(reader, NULL);
+	deny_gen_load_hook = NULL;
+	/* A refill of the reader's buffer came, past the first reload. */
+	assert_int_equal(stall_step, 3);
+	assert_true(p > 6001);
+	/* It read a whole set: the one published while that fill ran. */
 	assert_int_equal(seen[0], 1);
 	assert_int_equal(seen[1], 1);
 	/* A failed fill publishes nothing. */
 	assert_int_equal(deny_gen_update(fill_fails, NULL), -1);
 	gen = deny_gen_get();
-	assert_true(deny_has(deny_gen_map(gen), 6009));
+	assert_true(deny_has(deny_gen_map(gen), (unsigned)p - 1));
 	deny_gen_put(gen);
 }
 

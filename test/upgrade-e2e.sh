@@ -36,20 +36,13 @@ cd "$(dirname "$0")/.." || exit 1
 TOP=$(pwd)
 B=${B:-build}
 
-skip() {
-	echo "$*"
-	[ "${CI:-}" = true ] && { echo "(a skip is a failure under CI)"; exit 1; }
-	exit 77
-}
-if [ "$(id -u)" != 0 ]; then
-	echo "needs root: BPF programs on cgroups (CAP_BPF, CAP_NET_ADMIN)"
-	exit 77
-fi
+. test/e2e-lib.sh
+E2E_SEP=
+need_root "BPF programs on cgroups (CAP_BPF, CAP_NET_ADMIN)"
 PATH=$PATH:/usr/sbin:/sbin
 export PATH
 unshare -n true 2>/dev/null || skip "needs root: cannot make a network namespace"
-CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-[ -n "$CGROOT" ] || skip "needs cgroup v2: no cgroup2 mount in /proc/mounts"
+cgroot
 for t in python3 bpftool clang nsenter; do
 	command -v $t >/dev/null 2>&1 || skip "needs $t (sh test/deps.sh guard)"
 done
@@ -59,35 +52,21 @@ GUARD=$TOP/$B/tools/portpool-guard
 	skip "needs clang, libbpf-dev, bpftool to build portpool-guard" \
 	     "(sh test/deps.sh guard)"
 
-. test/e2e-lib.sh
-E2E_SEP=
-
-# No dots in the pin path (libbpf).
-TMP=$(mktemp -d /tmp/ppupgradeXXXXXX) || exit 1
-tag=${TMP##*/}
+host_tmp ppupgrade
 CG=$CGROOT/$tag
 PLAIN=$CGROOT/$tag-plain
 PIN=$TMP/bpf/pins
-mkdir "$TMP/bpf" "$CG" "$CG/a" "$CG/a/x" "$PLAIN" || exit 1
 holder=
-cleanup() {
-	for p in $pids $holder; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	# Either layout: unload detaches what it finds attached, 1.0's too.
-	"$GUARD" --pin-dir "$PIN" unload >/dev/null 2>&1
-	for cg in "$CG/a/x" "$CG/a" "$CG" "$PLAIN"; do
-		n=0
-		while [ -d "$cg" ] && ! rmdir "$cg" 2>/dev/null && [ $n -lt 20 ]
-		do
-			n=$((n + 1)); sleep 0.1
-		done
-	done
-	umount "$TMP/bpf" 2>/dev/null
-	[ -n "${E2E_KEEP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-mount -t bpf -o mode=0700 bpf "$TMP/bpf" || skip "needs root: cannot mount a bpffs"
+# These alone: a bare wait would wait for the bind loop too, which
+# runs until told to stop (its cgroup's turn ends it).
+at_exit 'for p in $pids $holder ${loop_pid:-}; do kill "$p" 2>/dev/null; done
+wait $pids $holder ${loop_pid:-} 2>/dev/null'
+# Either layout: unload detaches what it finds attached, 1.0's too.
+at_exit '"$GUARD" --pin-dir "$PIN" unload >/dev/null 2>&1'
+own_cgroup -m "$CG" "$PLAIN"
+mkdir "$CG/a" "$CG/a/x" || exit 1
+own_bpffs "$TMP/bpf" -o mode=0700 ||
+	skip "needs root: cannot mount a bpffs"
 export PORTPOOL_CONF="$TMP/policy.conf"
 printf 'reserved_ports = 4500\n' >"$PORTPOOL_CONF"
 : >"$TMP/guard.conf"

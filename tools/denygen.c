@@ -29,6 +29,8 @@ struct deny_gen {
 static _Atomic(struct deny_gen *) published;
 static struct deny_gen *all;		/* touched by the writer only */
 
+void (*deny_gen_load_hook)(const struct deny_gen *gen);
+
 const struct deny_gen *deny_gen_get(void)
 {
 	for (;;) {
@@ -36,6 +38,9 @@ const struct deny_gen *deny_gen_get(void)
 
 		if (!gen)
 			return NULL;
+		/* NULL but in test_hostlist, which stalls a reader here. */
+		if (deny_gen_load_hook)
+			deny_gen_load_hook(gen);
 		atomic_fetch_add(&gen->readers, 1);
 		if (atomic_load(&published) == gen)
 			return gen;

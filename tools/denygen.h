@@ -27,4 +27,13 @@ const uint64_t *deny_gen_map(const struct deny_gen *gen);
  */
 int deny_gen_update(int (*fill)(uint64_t *map, void *arg), void *arg);
 
+/*
+ * For tests only: when set, deny_gen_get() calls it with the set it has
+ * loaded and not yet counted itself in on, the point where a reload can
+ * unpublish and refill that set.  Hidden, so never exported by the shim;
+ * NULL otherwise, costing one well-predicted branch per get.
+ */
+extern void (*deny_gen_load_hook)(const struct deny_gen *gen)
+	__attribute__((visibility("hidden")));
+
 #endif

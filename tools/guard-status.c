@@ -128,25 +128,25 @@ static void free_owners(struct guard_owner_metric *list, size_t n)
 	free(list);
 }
 
-/* Binds of denied ports allowed to owners, per port (owners lists them
- * per owner). */
-static void print_allowed(const __u64 *allowed, bool json)
+/* Per-port counts of binds, NAME "refused" (denied ports) or "allowed"
+ * (to owners; owners lists them per owner), and their total. */
+static void print_counts(const char *name, const __u64 *counts, bool json)
 {
 	unsigned long long total = 0;
 	bool first = true;
 
-	printf(json ? ",\"allowed\":{" : "allowed:");
+	printf(json ? ",\"%s\":{" : "%s:", name);
 	for (unsigned int p = 0; p < 65536; p++) {
-		if (!allowed[p])
+		if (!counts[p])
 			continue;
-		total += allowed[p];
+		total += counts[p];
 		printf(json ? "%s\"%u\":%llu" : "%s %u:%llu",
 		       json && !first ? "," : "", p,
-		       (unsigned long long)allowed[p]);
+		       (unsigned long long)counts[p]);
 		first = false;
 	}
 	if (json)
-		printf("},\"allowed_total\":%llu", total);
+		printf("},\"%s_total\":%llu", name, total);
 	else
 		printf("%s (total %llu)\n", first ? " none" : "", total);
 }
@@ -162,11 +162,9 @@ int cmd_status(int argc, char **argv)
 	bool json = argc == 2 && !strcmp(argv[1], "--json");
 	bool metrics = argc == 2 && !strcmp(argv[1], "--metrics");
 	const __u64 *counts;
-	unsigned long long total = 0;
 	__u64 own = own_cookie();
 	__u32 slot = NS_SLOTS;
 	int fd, ports = 0;
-	bool first = true;
 
 	if (argc > 2 || (argc == 2 && !json && !metrics))
 		usage();
@@ -239,7 +237,7 @@ int cmd_status(int argc, char **argv)
 			json_uint(stdout, found[i].id);
 			putchar('}');
 		}
-		printf("],\"refused\":{");
+		putchar(']');
 	} else {
 		/* Names from outside (a delegated cgroup's) may hold any
 		 * byte: escaped, as the library's sentences are. */
@@ -258,22 +256,9 @@ int cmd_status(int argc, char **argv)
 		}
 		if (!nfound)
 			printf("attached: nowhere\n");
-		printf("refused:");
 	}
-	for (unsigned int p = 0; p < 65536; p++) {
-		if (!counts[p])
-			continue;
-		total += counts[p];
-		printf(json ? "%s\"%u\":%llu" : "%s %u:%llu",
-		       json && !first ? "," : "", p,
-		       (unsigned long long)counts[p]);
-		first = false;
-	}
-	if (json)
-		printf("},\"refused_total\":%llu", total);
-	else
-		printf("%s (total %llu)\n", first ? " none" : "", total);
-	print_allowed(allowed, json);
+	print_counts("refused", counts, json);
+	print_counts("allowed", allowed, json);
 	if (json)
 		printf("}\n");
 	free_owners(owners, nowners);
