@@ -324,24 +324,9 @@ fi
 
 # The preload in a dynamic program: same rule, and a policy edit is seen
 # within a second or two without restarting the program.
-# bindprobe.try_bind(kind, port): "ok", "EADDRINUSE" or the error's text,
-# for the three preload probes below.
-cat >"$TMP/bindprobe.py" <<'EOF'
-import socket
-def try_bind(kind, port):
-    fam = socket.AF_INET6 if kind == "udp6" else socket.AF_INET
-    typ = socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM
-    s = socket.socket(fam, typ)
-    try:
-        s.bind(("::" if kind == "udp6" else "0.0.0.0", port))
-        return "ok"
-    except OSError as e:
-        return "EADDRINUSE" if e.errno == 98 else e.strerror
-    finally:
-        s.close()
-def udp(port):
-    return try_bind("udp", port)
-EOF
+# test/bindprobe.py beside the three preload probes below, which import
+# it.
+cp test/bindprobe.py "$TMP/"
 cat >"$TMP/pre.py" <<'EOF'
 import sys, time
 from bindprobe import try_bind

@@ -296,21 +296,13 @@ check "netns files sync" '[ $rc = 1 ] && oneline "$out" && [ $rc2 = 0 ] &&
 # Names (a namespace bind-mounted on a file, as "ip netns add" does): the
 # owner file follows one made again, --netns does not.
 $G attach "$CGA" >/dev/null 2>&1
-cat >"$TMP/probe.py" <<'EOF'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-try:
-    s.bind(("0.0.0.0", int(sys.argv[1])))
-    print("ok")
-except OSError as e:
-    print("EADDRINUSE" if e.errno == 98 else e.strerror)
-EOF
+cp test/bindprobe.py "$TMP/probe.py"
 cat >"$TMP/reused.sh" <<'EOF'
 T=$1 G=$2 CG=$3
 # probe NETNS PORT: a bind of PORT in cgroup CG and that namespace.
 probe() {
 	sh -c 'echo $$ >"$1/cgroup.procs" &&
-		exec nsenter --net="$2" python3 "$3/probe.py" "$4"' \
+		exec nsenter --net="$2" python3 "$3/probe.py" "4:$4"' \
 		sh "$CG" "$1" "$T" "$2" 2>&1
 }
 # at200 LIST: PID 200, in a new network namespace with LIST in its

@@ -103,27 +103,11 @@ inside() {
 	sh -c 'echo $$ >"$1/cgroup.procs" && ns=$2 && shift 2 &&
 		exec nsenter --net="$ns" "$@"' sh "$@"
 }
-cat >"$TMP/probe.py" <<'EOF2'
-import socket, sys
-out = []
-for spec in sys.argv[1:]:
-    fam, port = spec.split(":")
-    six = fam == "6"
-    s = socket.socket(socket.AF_INET6 if six else socket.AF_INET,
-                      socket.SOCK_DGRAM)
-    try:
-        s.bind(("::" if six else "0.0.0.0", int(port)))
-        out.append("ok")
-    except OSError as e:
-        out.append("EADDRINUSE" if e.errno == 98 else e.strerror)
-    s.close()
-print(" ".join(out))
-EOF2
 # probe CGROUP NETNS FAM:PORT...: the result of each bind, in one line.
 probe() {
 	cg=$1 ns=$2
 	shift 2
-	inside "$cg" "$ns" python3 "$TMP/probe.py" "$@" 2>&1
+	inside "$cg" "$ns" python3 "$TOP/test/bindprobe.py" "$@" 2>&1
 }
 # check NAME GOT WANT DETAIL
 check() {

@@ -87,24 +87,9 @@ inside() {
 	sh -c 'echo $$ >"$1/cgroup.procs" && shift &&
 		exec nsenter --net="'"$NS"'" "$@"' sh "$@"
 }
-cat >"$TMP/probe.py" <<'EOF'
-import socket, sys
-out = []
-for fam in sys.argv[1:]:
-    six = fam == "6"
-    s = socket.socket(socket.AF_INET6 if six else socket.AF_INET,
-                      socket.SOCK_DGRAM)
-    try:
-        s.bind(("::" if six else "0.0.0.0", 4500))
-        out.append("ok")
-    except OSError as e:
-        out.append("EADDRINUSE" if e.errno == 98 else e.strerror)
-    s.close()
-print(" ".join(out))
-EOF
 # probe CGROUP: a bind of 4500 there, IPv4 then IPv6.
 probe() {
-	inside "$1" python3 "$TMP/probe.py" 4 6 2>&1
+	inside "$1" python3 "$TOP/test/bindprobe.py" 4:4500 6:4500 2>&1
 }
 # The loop: binds 4500, IPv4 and IPv6 in turn, until STOP exists; then
 # "binds N bound M window W": W binds between the two times in WINDOW
