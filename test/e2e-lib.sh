@@ -337,3 +337,37 @@ $e2e_cgroups"
 $e2e_cgroups"
 	done
 }
+
+# unbound_forwarder DIR: DIR/unbound.conf for an Unbound on 127.0.0.1:5300
+# that forwards test. to the authority on 127.0.0.2:53 from the outgoing
+# ports 4490-4510 alone, IANA's included (Unbound avoids those by
+# default, 4500 among them), as the guard's scenarios drive it.
+unbound_forwarder() {
+	cat >"$1/unbound.conf" <<CONF
+server:
+	interface: 127.0.0.1
+	port: 5300
+	do-daemonize: no
+	chroot: ""
+	username: ""
+	directory: "$1"
+	pidfile: "$1/unbound.pid"
+	logfile: ""
+	use-syslog: no
+	verbosity: 0
+	num-threads: 1
+	do-ip6: no
+	access-control: 127.0.0.0/8 allow
+	module-config: "iterator"
+	outgoing-port-avoid: 0-65535
+	outgoing-port-permit: 4490-4510
+	local-zone: "test." nodefault
+	do-not-query-localhost: no
+	qname-minimisation: no
+forward-zone:
+	name: "test."
+	forward-addr: 127.0.0.2@53
+remote-control:
+	control-enable: no
+CONF
+}

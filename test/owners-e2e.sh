@@ -311,33 +311,7 @@ resolve() {
 			--min-port=4490 --max-port=4510 --user=root \
 			--pid-file= --log-facility="$dir/dnsmasq.log" ;;
 	unbound)
-		cat >"$dir/unbound.conf" <<CONF
-server:
-	interface: 127.0.0.1
-	port: 5300
-	do-daemonize: no
-	chroot: ""
-	username: ""
-	directory: "$dir"
-	pidfile: "$dir/unbound.pid"
-	logfile: ""
-	use-syslog: no
-	verbosity: 0
-	num-threads: 1
-	do-ip6: no
-	access-control: 127.0.0.0/8 allow
-	module-config: "iterator"
-	outgoing-port-avoid: 0-65535
-	outgoing-port-permit: 4490-4510
-	local-zone: "test." nodefault
-	do-not-query-localhost: no
-	qname-minimisation: no
-forward-zone:
-	name: "test."
-	forward-addr: 127.0.0.2@53
-remote-control:
-	control-enable: no
-CONF
+		unbound_forwarder "$dir"
 		spawn "$dir/daemon.log" "$1/$2" "$NSA" unbound -d -c "$dir/unbound.conf" ;;
 	esac
 	rpid=$spawned
